@@ -1,0 +1,117 @@
+package kms
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"platform/internal/naming"
+	"platform/internal/policydoc"
+)
+
+// Keys is a set of customer-managed keys in one region.
+type Keys struct {
+	pulumi.ResourceState
+
+	// Arns maps each purpose to its key ARN.
+	Arns pulumi.StringMapOutput
+	// keys holds the key resources, for typed access.
+	keys map[Purpose]*kms.Key
+}
+
+// Arn returns the ARN of the key for a purpose the set was created with.
+func (k *Keys) Arn(p Purpose) pulumi.StringOutput {
+	key, ok := k.keys[p]
+	if !ok {
+		panic(fmt.Sprintf("kms: no key for purpose %q in this set", p))
+	}
+	return key.Arn
+}
+
+// NewKeys creates one rotated, aliased key per purpose.
+func NewKeys(ctx *pulumi.Context, name string, args *KeysArgs, opts ...pulumi.ResourceOption) (*Keys, error) {
+	if args == nil {
+		args = &KeysArgs{}
+	}
+	a := args.withDefaults()
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("kms %s: %w", name, err)
+	}
+	k := &Keys{keys: map[Purpose]*kms.Key{}}
+	purposes := pulumi.StringArray{}
+	for _, p := range a.Purposes {
+		purposes = append(purposes, pulumi.String(string(p)))
+	}
+	inputs := pulumi.Map{
+		"purposes":           purposes,
+		"deletionWindowDays": pulumi.Int(a.DeletionWindowDays),
+		"protect":            pulumi.Bool(a.Protect),
+	}
+	if err := ctx.RegisterComponentResourceV2("platform:kms:Keys", name, inputs, k, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(k)
+	arns := pulumi.StringMap{}
+	for _, p := range a.Purposes {
+		keyName := fmt.Sprintf("%s-%s", name, p)
+		key, err := kms.NewKey(ctx, keyName, &kms.KeyArgs{
+			Description:           pulumi.Sprintf("platform %s key (%s, %s)", p, a.Namer.Environment, a.Namer.Region),
+			KeyUsage:              pulumi.String("ENCRYPT_DECRYPT"),
+			CustomerMasterKeySpec: pulumi.String("SYMMETRIC_DEFAULT"),
+			EnableKeyRotation:     pulumi.Bool(true), // CIS 3.6, FSBP KMS.4
+			RotationPeriodInDays:  pulumi.Int(365),
+			DeletionWindowInDays:  pulumi.Int(a.DeletionWindowDays),
+			Policy:                pulumi.String(KeyPolicy(a.Namer, p).JSON()),
+		}, parent, pulumi.Protect(a.Protect), pulumi.RetainOnDelete(true))
+		if err != nil {
+			return nil, fmt.Errorf("kms %s: %w", name, err)
+		}
+		aliasParts := []string{string(p)}
+		if a.AliasSuffix != "" {
+			aliasParts = append(aliasParts, a.AliasSuffix)
+		}
+		if _, err := kms.NewAlias(ctx, keyName, &kms.AliasArgs{
+			Name:        pulumi.String(a.Namer.Name(naming.KMSAlias, aliasParts...)),
+			TargetKeyId: key.KeyId,
+		}, parent); err != nil {
+			return nil, fmt.Errorf("kms %s: %w", name, err)
+		}
+		k.keys[p] = key
+		arns[string(p)] = key.Arn
+	}
+	k.Arns = arns.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(k, pulumi.Map{"arns": k.Arns}); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// KeyPolicy is the key policy of a purpose's key. The account root holds
+// full control so that IAM policies decide who uses the key (and the key
+// can never become unmanageable); services that encrypt on the platform's
+// behalf are named with conditions that pin them to this account.
+func KeyPolicy(n naming.Namer, p Purpose) policydoc.Document {
+	statements := []policydoc.Statement{{
+		Sid:       "EnableIAMPolicies",
+		Effect:    policydoc.Allow,
+		Principal: policydoc.AWS(n.ARN("iam", "root")),
+		Action:    "kms:*",
+		Resource:  "*",
+	}}
+	if p == Logs {
+		// CloudWatch Logs encrypts log groups with this key, only for log
+		// groups of this account and region.
+		statements = append(statements, policydoc.Statement{
+			Sid:       "AllowCloudWatchLogs",
+			Effect:    policydoc.Allow,
+			Principal: policydoc.Service(fmt.Sprintf("logs.%s.amazonaws.com", n.Region)),
+			Action:    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
+			Resource:  "*",
+			Condition: policydoc.Conditions{"ArnLike": {
+				"kms:EncryptionContext:aws:logs:arn": n.ARN("logs", "*"),
+			}},
+		})
+	}
+	return policydoc.New(statements...)
+}

@@ -1,0 +1,81 @@
+// Package plantest runs component code under the platform's mock engine in
+// tests, with a real (mocked) AWS provider so that every child resolves a
+// region and account like it does in a stack.
+package plantest
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"platform/internal/naming"
+	"platform/internal/plan"
+)
+
+// Project and Stack name the test runs.
+const (
+	Project = "platform"
+	Stack   = "test"
+)
+
+// Run runs body under the mock engine and fails the test on error.
+func Run(t testing.TB, body func(ctx *pulumi.Context) error) *plan.Plan {
+	t.Helper()
+	p, err := RunErr(body)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	return p
+}
+
+// RunErr runs body under the mock engine and returns its error, for tests
+// of bad arguments.
+func RunErr(body func(ctx *pulumi.Context) error) (*plan.Plan, error) {
+	return plan.Run(plan.Options{Project: Project, Stack: Stack}, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		return pulumi.Map{}, body(ctx)
+	})
+}
+
+// Input returns an input of a resource by dotted path (a.b.0.c), or nil.
+func Input(r plan.Resource, path ...any) any {
+	var cur any = r.Inputs
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return nil
+			}
+			cur = m[k]
+		case int:
+			a, ok := cur.([]any)
+			if !ok || k >= len(a) {
+				return nil
+			}
+			cur = a[k]
+		}
+	}
+	return cur
+}
+
+// Account is the account id test providers allow.
+const Account = "111122223333"
+
+// Provider registers an explicit AWS provider for region, as stacks/ does,
+// so a component under test resolves region and account like in a stack.
+func Provider(ctx *pulumi.Context, region string) (pulumi.ResourceOption, error) {
+	p, err := aws.NewProvider(ctx, "aws-"+region, &aws.ProviderArgs{
+		Region:            pulumi.String(region),
+		AllowedAccountIds: pulumi.StringArray{pulumi.String(Account)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.Provider(p), nil
+}
+
+// Namer is the namer component tests use.
+func Namer(region string) naming.Namer {
+	return naming.Namer{Project: Project, Environment: "production", Region: region, AccountID: Account}
+}

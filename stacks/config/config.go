@@ -1,0 +1,272 @@
+// Package config owns the typed stack configuration: the `platform:`
+// namespace of Pulumi.<stack>.yaml. It is read once, defaulted, and
+// validated by a pure function before any resource is registered.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// Namespace is the config namespace of the platform's keys.
+const Namespace = "platform"
+
+// Roles a stack can play.
+const (
+	RolePrimary = "primary"
+	RoleDR      = "dr"
+)
+
+// NAT modes: one NAT gateway per AZ, or one for the VPC (non-production).
+const (
+	NatPerAZ  = "perAz"
+	NatSingle = "single"
+)
+
+// ProductionEnvironment is the environment tag value that turns on the
+// production-only rules (protection, NAT per AZ, 30-day key deletion).
+const ProductionEnvironment = "production"
+
+// StackConfig is the whole typed configuration of one stack.
+type StackConfig struct {
+	// Role is "primary" (production, us-east-1) or "dr" (us-west-2).
+	Role string `json:"role"`
+	// Region is the AWS region of the stack's own provider.
+	Region string `json:"region"`
+	// AccountID is the only account the providers may touch
+	// (allowedAccountIds), and is used in ARNs and key policies.
+	AccountID string `json:"accountId"`
+	// DRRegion is where the primary stack replicates data. Required for
+	// the primary role.
+	DRRegion string `json:"drRegion"`
+	// PrimaryStack is the fully qualified name (org/project/stack) of the
+	// stack the dr stack reads through a StackReference.
+	PrimaryStack string `json:"primaryStack"`
+	// Protect turns on pulumi.Protect for stateful resources. Unset means
+	// on: only an explicit false turns it off, and never in production.
+	Protect *bool `json:"protect"`
+	// Tags are the required tags; the providers apply them to everything.
+	Tags Tags `json:"tags"`
+	// Network shapes the VPC.
+	Network Network `json:"network"`
+	// KMS shapes the customer-managed keys.
+	KMS KMS `json:"kms"`
+	// Storage shapes the S3 buckets.
+	Storage Storage `json:"storage"`
+}
+
+// Tags are the required tag values (platform:tags).
+type Tags struct {
+	Environment        string `json:"environment"`
+	Owner              string `json:"owner"`
+	CostCenter         string `json:"costCenter"`
+	DataClassification string `json:"dataClassification"`
+}
+
+// Network is platform:network.
+type Network struct {
+	// AZs are explicit so that planning needs no invoke. The subnet plan
+	// keys on the AZ letter, so order does not matter.
+	AZs []string `json:"azs"`
+	// VpcCidr is the VPC's IPv4 block, /16 to /20, in RFC 1918 space.
+	VpcCidr string `json:"vpcCidr"`
+	// NatMode is perAz (default) or single (non-production only).
+	NatMode string `json:"natMode"`
+	// FlowLogRetentionDays is the flow log group's retention.
+	FlowLogRetentionDays int `json:"flowLogRetentionDays"`
+}
+
+// KMS is platform:kms.
+type KMS struct {
+	// DeletionWindowDays is the waiting period before a key is deleted.
+	DeletionWindowDays int `json:"deletionWindowDays"`
+}
+
+// Storage is platform:storage.
+type Storage struct {
+	// ObjectLockRetentionDays is the governance-mode default retention of
+	// the audit bucket.
+	ObjectLockRetentionDays int `json:"objectLockRetentionDays"`
+	// TransitionToIADays moves current objects to Standard-IA.
+	TransitionToIADays int `json:"transitionToIaDays"`
+	// TransitionToGlacierDays moves current objects to Glacier Flexible
+	// Retrieval.
+	TransitionToGlacierDays int `json:"transitionToGlacierDays"`
+	// NoncurrentVersionExpirationDays expires old object versions.
+	NoncurrentVersionExpirationDays int `json:"noncurrentVersionExpirationDays"`
+	// AccessLogExpirationDays expires S3 server access logs.
+	AccessLogExpirationDays int `json:"accessLogExpirationDays"`
+}
+
+// Defaults, each chosen to be safe for production.
+const (
+	// DefaultFlowLogRetentionDays keeps a year of flow logs (PCI 10.5.1).
+	DefaultFlowLogRetentionDays = 365
+	// DefaultKMSDeletionWindowDays is the AWS maximum: the longest window
+	// to notice and cancel a mistaken key deletion.
+	DefaultKMSDeletionWindowDays = 30
+	// DefaultObjectLockRetentionDays keeps audit objects undeletable for a
+	// year.
+	DefaultObjectLockRetentionDays = 365
+	// DefaultTransitionToIADays is the S3 minimum for Standard-IA.
+	DefaultTransitionToIADays = 30
+	// DefaultTransitionToGlacierDays archives after a quarter.
+	DefaultTransitionToGlacierDays = 90
+	// DefaultNoncurrentVersionExpirationDays keeps old versions a year,
+	// as long as the audit bucket's lock.
+	DefaultNoncurrentVersionExpirationDays = 365
+	// DefaultAccessLogExpirationDays keeps access logs a year and a month.
+	DefaultAccessLogExpirationDays = 400
+)
+
+// keys are the top-level keys of the namespace, in the order the reference
+// documents them. Load reads exactly these.
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage"}
+
+// Keys returns the top-level keys the platform reads, without namespace.
+func Keys() []string { return append([]string(nil), keys...) }
+
+// Load reads the platform namespace from the Pulumi context, applies the
+// defaults and validates. The error lists every problem.
+func Load(ctx *pulumi.Context) (StackConfig, error) {
+	cfg := pconfig.New(ctx, Namespace)
+	raw := map[string]string{}
+	for _, k := range keys {
+		if v, ok := lookup(cfg, k); ok {
+			raw[k] = v
+		}
+	}
+	return Parse(raw)
+}
+
+func lookup(cfg *pconfig.Config, key string) (string, bool) {
+	v, err := cfg.Try(key)
+	return v, err == nil
+}
+
+// Parse decodes raw config values (as the Pulumi CLI passes them: strings,
+// with objects and arrays as JSON), applies defaults and validates. It is
+// pure, so the validation table tests need no Pulumi runtime.
+func Parse(raw map[string]string) (StackConfig, error) {
+	var c StackConfig
+	var errs []error
+	str := func(key string, dst *string) {
+		if v, ok := raw[key]; ok {
+			*dst = strings.TrimSpace(v)
+		}
+	}
+	obj := func(key string, dst any) {
+		v, ok := raw[key]
+		if !ok {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader([]byte(v)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(dst); err != nil {
+			errs = append(errs, fieldErr(key, "must be an object with the documented fields: %s", jsonProblem(err)))
+		}
+	}
+	str("role", &c.Role)
+	str("region", &c.Region)
+	str("accountId", &c.AccountID)
+	str("drRegion", &c.DRRegion)
+	str("primaryStack", &c.PrimaryStack)
+	if v, ok := raw["protect"]; ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fieldErr("protect", "must be true or false, got %q", v))
+		} else {
+			c.Protect = &b
+		}
+	}
+	for k := range raw {
+		if !contains(keys, k) {
+			errs = append(errs, fieldErr(k, "unknown key %s:%s; the keys are %s", Namespace, k, strings.Join(keys, ", ")))
+		}
+	}
+	obj("tags", &c.Tags)
+	obj("network", &c.Network)
+	obj("kms", &c.KMS)
+	obj("storage", &c.Storage)
+	if len(errs) > 0 {
+		sortErrors(errs)
+		return c, errors.Join(errs...)
+	}
+	c = c.WithDefaults()
+	return c, c.Validate()
+}
+
+// jsonProblem turns a decoder error into a short phrase naming the field.
+func jsonProblem(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Sprintf("field %s must be %s, got %s", typeErr.Field, typeErr.Type, typeErr.Value)
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// WithDefaults returns a copy with every unset field given its default.
+func (c StackConfig) WithDefaults() StackConfig {
+	if c.Protect == nil {
+		on := true // stateful resources are protected unless explicitly not
+		c.Protect = &on
+	}
+	if c.Network.NatMode == "" {
+		c.Network.NatMode = NatPerAZ // an AZ failure must not cut egress
+	}
+	c.Network.AZs = append([]string(nil), c.Network.AZs...)
+	setDefault(&c.Network.FlowLogRetentionDays, DefaultFlowLogRetentionDays)
+	setDefault(&c.KMS.DeletionWindowDays, DefaultKMSDeletionWindowDays)
+	setDefault(&c.Storage.ObjectLockRetentionDays, DefaultObjectLockRetentionDays)
+	setDefault(&c.Storage.TransitionToIADays, DefaultTransitionToIADays)
+	setDefault(&c.Storage.TransitionToGlacierDays, DefaultTransitionToGlacierDays)
+	setDefault(&c.Storage.NoncurrentVersionExpirationDays, DefaultNoncurrentVersionExpirationDays)
+	setDefault(&c.Storage.AccessLogExpirationDays, DefaultAccessLogExpirationDays)
+	return c
+}
+
+func setDefault(v *int, d int) {
+	if *v == 0 {
+		*v = d
+	}
+}
+
+// IsProduction reports whether the production-only rules apply.
+func (c StackConfig) IsProduction() bool { return c.Tags.Environment == ProductionEnvironment }
+
+// ProtectStateful is the resolved protection switch.
+func (c StackConfig) ProtectStateful() bool { return c.Protect == nil || *c.Protect }
+
+// FieldError is one validation problem at a config field path such as
+// network.azs.
+type FieldError struct {
+	Path    string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Message }
+
+func fieldErr(path, format string, args ...any) error {
+	return &FieldError{Path: path, Message: fmt.Sprintf(format, args...)}
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func sortErrors(errs []error) {
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+}

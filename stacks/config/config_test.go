@@ -1,0 +1,167 @@
+package config
+
+import (
+	"encoding/json"
+	"maps"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// validPrimary is a complete production primary config, as raw strings the
+// way the Pulumi CLI passes them.
+func validPrimary() map[string]string {
+	return map[string]string{
+		"role":      "primary",
+		"region":    "us-east-1",
+		"accountId": "111122223333",
+		"drRegion":  "us-west-2",
+		"tags":      `{"environment":"production","owner":"platform-team","costCenter":"cc-1042","dataClassification":"restricted"}`,
+		"network":   `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16"}`,
+	}
+}
+
+func with(base map[string]string, key, value string) map[string]string {
+	out := maps.Clone(base)
+	if value == "" {
+		delete(out, key)
+	} else {
+		out[key] = value
+	}
+	return out
+}
+
+func TestParseAppliesDefaults(t *testing.T) {
+	c, err := Parse(validPrimary())
+	require.NoError(t, err)
+	assert.True(t, c.ProtectStateful(), "protection is on unless turned off")
+	assert.Equal(t, NatPerAZ, c.Network.NatMode)
+	assert.Equal(t, 365, c.Network.FlowLogRetentionDays)
+	assert.Equal(t, 30, c.KMS.DeletionWindowDays)
+	assert.Equal(t, Storage{
+		ObjectLockRetentionDays:         365,
+		TransitionToIADays:              30,
+		TransitionToGlacierDays:         90,
+		NoncurrentVersionExpirationDays: 365,
+		AccessLogExpirationDays:         400,
+	}, c.Storage)
+	assert.True(t, c.IsProduction())
+}
+
+func TestParseDR(t *testing.T) {
+	raw := with(validPrimary(), "role", "dr")
+	raw = with(raw, "region", "us-west-2")
+	raw = with(raw, "drRegion", "")
+	raw = with(raw, "primaryStack", "acme/platform/production")
+	raw = with(raw, "network", `{"azs":["us-west-2a","us-west-2b","us-west-2c"],"vpcCidr":"10.20.0.0/16"}`)
+	c, err := Parse(raw)
+	require.NoError(t, err)
+	assert.Equal(t, "acme/platform/production", c.PrimaryStack)
+}
+
+func TestValidationErrors(t *testing.T) {
+	nonProd := with(validPrimary(), "tags", `{"environment":"staging","owner":"o","costCenter":"c","dataClassification":"internal"}`)
+	tests := []struct {
+		name string
+		raw  map[string]string
+		want []string
+	}{
+		{"missing role", with(validPrimary(), "role", ""), []string{`role: is required: set "primary" or "dr"`}},
+		{"unknown role", with(validPrimary(), "role", "secondary"), []string{`role: must be "primary" or "dr", got "secondary"`}},
+		{"bad region", with(validPrimary(), "region", "useast1"), []string{`region: must be an AWS region such as us-east-1, got "useast1"`}},
+		{"bad account", with(validPrimary(), "accountId", "1234"), []string{`accountId: must be the 12-digit AWS account id, got "1234"`}},
+		{"primary without dr region", with(validPrimary(), "drRegion", ""), []string{"drRegion: is required for the primary role: the region data is replicated to, such as us-west-2"}},
+		{"dr region equals region", with(validPrimary(), "drRegion", "us-east-1"), []string{"drRegion: must differ from region (us-east-1): a replica in the same region survives no regional outage"}},
+		{"dr without primary stack", with(with(validPrimary(), "role", "dr"), "drRegion", ""), []string{"primaryStack: is required for the dr role: the primary stack's fully qualified name, org/project/stack"}},
+		{"primary stack not qualified", with(validPrimary(), "primaryStack", "production"), []string{`primaryStack: must be a fully qualified stack name org/project/stack, got "production"`}},
+		{"protection off in production", with(validPrimary(), "protect", "false"), []string{"protect: must be true when tags.environment is production: stateful resources must not be deletable by a pulumi up"}},
+		{"protect not a bool", with(validPrimary(), "protect", "yes"), []string{`protect: must be true or false, got "yes"`}},
+		{"two azs", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b"],"vpcCidr":"10.10.0.0/16"}`), []string{"network.azs: need at least 3 availability zones, got 2"}},
+		{"az of another region", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-west-2c"],"vpcCidr":"10.10.0.0/16"}`), []string{`network.azs[2]: must be an availability zone of us-east-1 such as us-east-1a, got "us-west-2c"`}},
+		{"duplicate az", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1a"],"vpcCidr":"10.10.0.0/16"}`), []string{`network.azs[2]: "us-east-1a" is listed twice`}},
+		{"az letter out of plan", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1g"],"vpcCidr":"10.10.0.0/16"}`), []string{`network.azs[2]: must end in a letter a to f (the subnet plan has room for six zones), got "us-east-1g"`}},
+		{"missing cidr", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"]}`), []string{"network.vpcCidr: is required: an RFC 1918 block such as 10.10.0.0/16"}},
+		{"cidr too small", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/24"}`), []string{"network.vpcCidr: must be a /16 to /20 (AWS allows /16 at most; the subnet plan needs /20 at least), got /24"}},
+		{"cidr host bits", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.1.0/16"}`), []string{"network.vpcCidr: has host bits set: use 10.10.0.0/16"}},
+		{"public cidr", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"8.8.0.0/16"}`), []string{`network.vpcCidr: must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, got "8.8.0.0/16"`}},
+		{"single nat in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","natMode":"single"}`), []string{"network.natMode: must be perAz in production: a single NAT gateway is a single point of failure"}},
+		{"unknown nat mode", with(nonProd, "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","natMode":"none"}`), []string{`network.natMode: must be perAz or single, got "none"`}},
+		{"retention not a cloudwatch value", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":100}`), []string{"network.flowLogRetentionDays: must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got 100"}},
+		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
+		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
+		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage"}},
+		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
+		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
+		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{
+			"tags.owner: is required: every resource is tagged with it",
+			"tags.costCenter: is required: every resource is tagged with it",
+			"tags.dataClassification: is required: every resource is tagged with it",
+		}},
+		{"bad classification", with(validPrimary(), "tags", `{"environment":"production","owner":"o","costCenter":"c","dataClassification":"secret"}`), []string{`tags.dataClassification: must be one of public, internal, confidential, restricted, got "secret"`}},
+		{"bad tag value", with(validPrimary(), "tags", `{"environment":"production","owner":"o;drop","costCenter":"c","dataClassification":"internal"}`), []string{`tags.owner: must use only letters, digits, spaces and _ . : / = + - @ (at most 256), got "o;drop"`}},
+		{"storage rules", with(validPrimary(), "storage", `{"transitionToIaDays":10,"transitionToGlacierDays":20,"noncurrentVersionExpirationDays":30,"accessLogExpirationDays":7}`), []string{
+			"storage.transitionToIaDays: must be at least 30 (the S3 minimum for Standard-IA), got 10",
+			"storage.transitionToGlacierDays: must be at least 30 days after transitionToIaDays (10), got 20",
+			"storage.noncurrentVersionExpirationDays: must be at least objectLockRetentionDays (365), got 30: locked versions cannot expire earlier",
+			"storage.accessLogExpirationDays: must be at least 90 (PCI DSS 10.5.1 keeps three months at hand), got 7",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.raw)
+			require.Error(t, err)
+			assert.ElementsMatch(t, tt.want, messages(err))
+		})
+	}
+}
+
+// TestEveryErrorIsReported checks that problems in several fields come
+// back together, not one per run.
+func TestEveryErrorIsReported(t *testing.T) {
+	raw := with(validPrimary(), "accountId", "x")
+	raw = with(raw, "network", `{"azs":["us-east-1a"],"vpcCidr":"bad"}`)
+	_, err := Parse(raw)
+	require.Error(t, err)
+	assert.ElementsMatch(t, []string{
+		`accountId: must be the 12-digit AWS account id, got "x"`,
+		"network.azs: need at least 3 availability zones, got 1",
+		`network.vpcCidr: must be a CIDR block such as 10.10.0.0/16, got "bad"`,
+	}, messages(err))
+}
+
+func TestFieldPathsAreTyped(t *testing.T) {
+	_, err := Parse(with(validPrimary(), "accountId", "x"))
+	var fe *FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "accountId", fe.Path)
+}
+
+func TestKeysMatchStruct(t *testing.T) {
+	// Every top-level JSON field of StackConfig is a key Load reads.
+	b, err := json.Marshal(StackConfig{})
+	require.NoError(t, err)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(b, &fields))
+	assert.ElementsMatch(t, Keys(), mapsKeys(fields))
+}
+
+func mapsKeys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func messages(err error) []string {
+	var out []string
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	return []string{err.Error()}
+}

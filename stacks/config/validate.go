@@ -1,0 +1,195 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"platform/internal/naming"
+)
+
+var (
+	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
+	accountPattern      = regexp.MustCompile(`^[0-9]{12}$`)
+	stackRefPattern     = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	classificationLevel = []string{"public", "internal", "confidential", "restricted"}
+	// logRetentionValues are the retention periods CloudWatch Logs accepts.
+	logRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	// privateRanges are the RFC 1918 blocks a VPC may use.
+	privateRanges = []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"),
+		netip.MustParsePrefix("172.16.0.0/12"),
+		netip.MustParsePrefix("192.168.0.0/16"),
+	}
+)
+
+// MinAZs is the number of availability zones every stack spans.
+const MinAZs = 3
+
+// MaxAZLetter is the last AZ letter the subnet plan has room for.
+const MaxAZLetter = 'f'
+
+// Validate reports every problem of a defaulted config, each with its
+// field path and the fix. It is pure: it registers nothing and reads
+// nothing but c.
+func (c StackConfig) Validate() error {
+	var errs []error
+	add := func(path, format string, args ...any) { errs = append(errs, fieldErr(path, format, args...)) }
+
+	switch c.Role {
+	case RolePrimary, RoleDR:
+	case "":
+		add("role", `is required: set "primary" or "dr"`)
+	default:
+		add("role", `must be "primary" or "dr", got %q`, c.Role)
+	}
+	if !regionPattern.MatchString(c.Region) {
+		add("region", "must be an AWS region such as us-east-1, got %q", c.Region)
+	}
+	if !accountPattern.MatchString(c.AccountID) {
+		add("accountId", "must be the 12-digit AWS account id, got %q", c.AccountID)
+	}
+	switch {
+	case c.Role == RolePrimary && c.DRRegion == "":
+		add("drRegion", "is required for the primary role: the region data is replicated to, such as us-west-2")
+	case c.DRRegion != "" && !regionPattern.MatchString(c.DRRegion):
+		add("drRegion", "must be an AWS region such as us-west-2, got %q", c.DRRegion)
+	case c.DRRegion != "" && c.DRRegion == c.Region:
+		add("drRegion", "must differ from region (%s): a replica in the same region survives no regional outage", c.Region)
+	}
+	switch {
+	case c.Role == RoleDR && c.PrimaryStack == "":
+		add("primaryStack", "is required for the dr role: the primary stack's fully qualified name, org/project/stack")
+	case c.PrimaryStack != "" && !stackRefPattern.MatchString(c.PrimaryStack):
+		add("primaryStack", "must be a fully qualified stack name org/project/stack, got %q", c.PrimaryStack)
+	}
+	if c.IsProduction() && !c.ProtectStateful() {
+		add("protect", "must be true when tags.environment is production: stateful resources must not be deletable by a pulumi up")
+	}
+
+	errs = append(errs, c.Tags.validate()...)
+	errs = append(errs, c.Network.validate(c.Region, c.IsProduction())...)
+	errs = append(errs, c.KMS.validate(c.IsProduction())...)
+	errs = append(errs, c.Storage.validate()...)
+	return errors.Join(errs...)
+}
+
+func (t Tags) validate() []error {
+	var errs []error
+	for _, f := range []struct{ path, value string }{
+		{"tags.environment", t.Environment},
+		{"tags.owner", t.Owner},
+		{"tags.costCenter", t.CostCenter},
+		{"tags.dataClassification", t.DataClassification},
+	} {
+		switch {
+		case f.value == "":
+			errs = append(errs, fieldErr(f.path, "is required: every resource is tagged with it"))
+		case !naming.ValidTagValue(f.value):
+			errs = append(errs, fieldErr(f.path, "must use only letters, digits, spaces and _ . : / = + - @ (at most 256), got %q", f.value))
+		}
+	}
+	if t.DataClassification != "" && !slices.Contains(classificationLevel, t.DataClassification) {
+		errs = append(errs, fieldErr("tags.dataClassification", "must be one of %s, got %q", strings.Join(classificationLevel, ", "), t.DataClassification))
+	}
+	return errs
+}
+
+func (n Network) validate(region string, production bool) []error {
+	var errs []error
+	add := func(path, format string, args ...any) { errs = append(errs, fieldErr(path, format, args...)) }
+
+	if len(n.AZs) < MinAZs {
+		add("network.azs", "need at least %d availability zones, got %d", MinAZs, len(n.AZs))
+	}
+	seen := map[string]bool{}
+	for i, az := range n.AZs {
+		path := fmt.Sprintf("network.azs[%d]", i)
+		switch {
+		case seen[az]:
+			add(path, "%q is listed twice", az)
+		case az == "":
+			add(path, "must not be empty")
+		case regionPattern.MatchString(region) && (!strings.HasPrefix(az, region) || len(az) != len(region)+1):
+			add(path, "must be an availability zone of %s such as %sa, got %q", region, region, az)
+		case az[len(az)-1] < 'a' || az[len(az)-1] > MaxAZLetter:
+			add(path, "must end in a letter a to %c (the subnet plan has room for six zones), got %q", MaxAZLetter, az)
+		}
+		seen[az] = true
+	}
+
+	prefix, err := netip.ParsePrefix(n.VpcCidr)
+	switch {
+	case n.VpcCidr == "":
+		add("network.vpcCidr", "is required: an RFC 1918 block such as 10.10.0.0/16")
+	case err != nil:
+		add("network.vpcCidr", "must be a CIDR block such as 10.10.0.0/16, got %q", n.VpcCidr)
+	case !prefix.Addr().Is4():
+		add("network.vpcCidr", "must be IPv4, got %q", n.VpcCidr)
+	case prefix.Masked() != prefix:
+		add("network.vpcCidr", "has host bits set: use %s", prefix.Masked())
+	case prefix.Bits() < 16 || prefix.Bits() > 20:
+		add("network.vpcCidr", "must be a /16 to /20 (AWS allows /16 at most; the subnet plan needs /20 at least), got /%d", prefix.Bits())
+	case !inPrivateRange(prefix):
+		add("network.vpcCidr", "must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, got %q", n.VpcCidr)
+	}
+
+	switch n.NatMode {
+	case NatPerAZ:
+	case NatSingle:
+		if production {
+			add("network.natMode", "must be perAz in production: a single NAT gateway is a single point of failure")
+		}
+	default:
+		add("network.natMode", "must be perAz or single, got %q", n.NatMode)
+	}
+	if !slices.Contains(logRetentionValues, n.FlowLogRetentionDays) {
+		add("network.flowLogRetentionDays", "must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got %d", n.FlowLogRetentionDays)
+	} else if production && n.FlowLogRetentionDays < 365 {
+		add("network.flowLogRetentionDays", "must be at least 365 in production (PCI DSS 10.5.1), got %d", n.FlowLogRetentionDays)
+	}
+	return errs
+}
+
+func inPrivateRange(p netip.Prefix) bool {
+	for _, r := range privateRanges {
+		if r.Bits() <= p.Bits() && r.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+func (k KMS) validate(production bool) []error {
+	switch {
+	case k.DeletionWindowDays < 7 || k.DeletionWindowDays > 30:
+		return []error{fieldErr("kms.deletionWindowDays", "must be between 7 and 30, got %d", k.DeletionWindowDays)}
+	case production && k.DeletionWindowDays != 30:
+		return []error{fieldErr("kms.deletionWindowDays", "must be 30 in production, got %d", k.DeletionWindowDays)}
+	}
+	return nil
+}
+
+func (s Storage) validate() []error {
+	var errs []error
+	add := func(path, format string, args ...any) { errs = append(errs, fieldErr(path, format, args...)) }
+	if s.ObjectLockRetentionDays < 1 {
+		add("storage.objectLockRetentionDays", "must be at least 1, got %d", s.ObjectLockRetentionDays)
+	}
+	if s.TransitionToIADays < 30 {
+		add("storage.transitionToIaDays", "must be at least 30 (the S3 minimum for Standard-IA), got %d", s.TransitionToIADays)
+	}
+	if s.TransitionToGlacierDays < s.TransitionToIADays+30 {
+		add("storage.transitionToGlacierDays", "must be at least 30 days after transitionToIaDays (%d), got %d", s.TransitionToIADays, s.TransitionToGlacierDays)
+	}
+	if s.NoncurrentVersionExpirationDays < s.ObjectLockRetentionDays {
+		add("storage.noncurrentVersionExpirationDays", "must be at least objectLockRetentionDays (%d), got %d: locked versions cannot expire earlier", s.ObjectLockRetentionDays, s.NoncurrentVersionExpirationDays)
+	}
+	if s.AccessLogExpirationDays < 90 {
+		add("storage.accessLogExpirationDays", "must be at least 90 (PCI DSS 10.5.1 keeps three months at hand), got %d", s.AccessLogExpirationDays)
+	}
+	return errs
+}

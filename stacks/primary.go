@@ -1,0 +1,146 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"platform/components/kms"
+	"platform/components/network"
+	"platform/components/storage"
+	"platform/internal/naming"
+)
+
+// primary composes the production stack: keys, network and buckets in the
+// home region, and the replica keys and buckets its data is copied to in
+// the DR region.
+func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
+	cfg := e.cfg
+	home, err := e.provider(cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	away, err := e.provider(cfg.DRRegion)
+	if err != nil {
+		return nil, err
+	}
+	protect := cfg.ProtectStateful()
+	drNamer := e.namer.InRegion(cfg.DRRegion)
+
+	keys, err := kms.NewKeys(ctx, "kms", &kms.KeysArgs{
+		Namer: e.namer, Purposes: kms.AllPurposes, DeletionWindowDays: cfg.KMS.DeletionWindowDays, Protect: protect,
+	}, home)
+	if err != nil {
+		return nil, err
+	}
+	replicaKeys, err := kms.NewKeys(ctx, "kms-replica", &kms.KeysArgs{
+		Namer: drNamer, Purposes: []kms.Purpose{kms.Data, kms.Logs}, AliasSuffix: "replica",
+		DeletionWindowDays: cfg.KMS.DeletionWindowDays, Protect: protect,
+	}, away)
+	if err != nil {
+		return nil, err
+	}
+
+	vpc, err := newNetwork(ctx, e, keys, home)
+	if err != nil {
+		return nil, err
+	}
+
+	lifecycle := storage.Lifecycle{
+		TransitionToIADays:              cfg.Storage.TransitionToIADays,
+		TransitionToGlacierDays:         cfg.Storage.TransitionToGlacierDays,
+		NoncurrentVersionExpirationDays: cfg.Storage.NoncurrentVersionExpirationDays,
+	}
+	logLifecycle := lifecycle
+	logLifecycle.ExpirationDays = cfg.Storage.AccessLogExpirationDays
+	lock := cfg.Storage.ObjectLockRetentionDays
+	backup := map[string]string{naming.TagBackup: "true"}
+
+	// The DR side first: replication needs its buckets to exist.
+	replicaLogs, err := storage.NewBucket(ctx, "replica-access-logs", &storage.BucketArgs{
+		Namer: drNamer, Purpose: "replica-access-logs", AccessLogTarget: true, Lifecycle: logLifecycle, Protect: protect,
+	}, away)
+	if err != nil {
+		return nil, err
+	}
+	dataReplica, err := storage.NewBucket(ctx, "data-replica", &storage.BucketArgs{
+		Namer: drNamer, Purpose: "data-replica", KmsKeyArn: replicaKeys.Arn(kms.Data),
+		AccessLogBucket: replicaLogs.BucketName, Lifecycle: lifecycle, Protect: protect,
+	}, away)
+	if err != nil {
+		return nil, err
+	}
+	auditReplica, err := storage.NewBucket(ctx, "audit-replica", &storage.BucketArgs{
+		Namer: drNamer, Purpose: "audit-replica", KmsKeyArn: replicaKeys.Arn(kms.Logs),
+		AccessLogBucket: replicaLogs.BucketName, ObjectLockRetentionDays: lock, Lifecycle: lifecycle, Protect: protect,
+	}, away)
+	if err != nil {
+		return nil, err
+	}
+
+	accessLogs, err := storage.NewBucket(ctx, "access-logs", &storage.BucketArgs{
+		Namer: e.namer, Purpose: "access-logs", AccessLogTarget: true, Lifecycle: logLifecycle, Protect: protect,
+	}, home)
+	if err != nil {
+		return nil, err
+	}
+	data, err := storage.NewBucket(ctx, "data", &storage.BucketArgs{
+		Namer: e.namer, Purpose: "data", KmsKeyArn: keys.Arn(kms.Data), AccessLogBucket: accessLogs.BucketName,
+		Lifecycle: lifecycle, Protect: protect, Tags: backup,
+		Replication: &storage.Replication{Destination: dataReplica, DestinationKmsKeyArn: replicaKeys.Arn(kms.Data), DestinationRegion: cfg.DRRegion},
+	}, home)
+	if err != nil {
+		return nil, err
+	}
+	audit, err := storage.NewBucket(ctx, "audit", &storage.BucketArgs{
+		Namer: e.namer, Purpose: "audit", KmsKeyArn: keys.Arn(kms.Logs), AccessLogBucket: accessLogs.BucketName,
+		ObjectLockRetentionDays: lock, Lifecycle: lifecycle, Protect: protect,
+		Replication: &storage.Replication{Destination: auditReplica, DestinationKmsKeyArn: replicaKeys.Arn(kms.Logs), DestinationRegion: cfg.DRRegion},
+	}, home)
+	if err != nil {
+		return nil, err
+	}
+
+	out := networkOutputs(vpc)
+	out["role"] = pulumi.String(cfg.Role)
+	out["region"] = pulumi.String(cfg.Region)
+	out["drRegion"] = pulumi.String(cfg.DRRegion)
+	out["kmsKeyArns"] = keys.Arns
+	out["drReplicaKmsKeyArns"] = replicaKeys.Arns
+	out["dataBucketName"] = data.BucketName
+	out["auditBucketName"] = audit.BucketName
+	out["accessLogBucketName"] = accessLogs.BucketName
+	out["dataReplicaBucketName"] = dataReplica.BucketName
+	out["dataReplicaBucketArn"] = dataReplica.Arn
+	out["auditReplicaBucketName"] = auditReplica.BucketName
+	out["replicaAccessLogBucketName"] = replicaLogs.BucketName
+	return out, nil
+}
+
+// newNetwork builds the stack's VPC in its own region.
+func newNetwork(ctx *pulumi.Context, e *environment, keys *kms.Keys, provider pulumi.ResourceOption) (*network.Vpc, error) {
+	n := e.cfg.Network
+	return network.NewVpc(ctx, "network", &network.VpcArgs{
+		Namer:                e.namer,
+		CidrBlock:            n.VpcCidr,
+		AvailabilityZones:    n.AZs,
+		NatMode:              network.NatMode(n.NatMode),
+		FlowLogRetentionDays: n.FlowLogRetentionDays,
+		FlowLogKmsKeyArn:     keys.Arn(kms.Logs),
+	}, provider)
+}
+
+// networkOutputs are the network values later layers (EKS, RDS) consume.
+func networkOutputs(vpc *network.Vpc) pulumi.Map {
+	return pulumi.Map{
+		"vpcId":                   vpc.VpcID,
+		"publicSubnetIds":         vpc.PublicSubnetIDs,
+		"privateSubnetIds":        vpc.PrivateSubnetIDs,
+		"dataSubnetIds":           vpc.DataSubnetIDs,
+		"publicRouteTableId":      vpc.PublicRouteTableID,
+		"privateRouteTableIds":    vpc.PrivateRouteTableIDs,
+		"dataRouteTableId":        vpc.DataRouteTableID,
+		"dbSubnetGroupName":       vpc.DBSubnetGroupName,
+		"cacheSubnetGroupName":    vpc.CacheSubnetGroupName,
+		"endpointSecurityGroupId": vpc.EndpointSecurityGroup,
+		"flowLogGroupName":        vpc.FlowLogGroupName,
+	}
+}
