@@ -139,22 +139,26 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
 }
 
-func TestSecretsInStackConfigAreRefused(t *testing.T) {
-	content := strings.Replace(mustRead(t, filepath.Join(projectDir, "Pulumi.production.yaml")),
-		"config:\n", "config:\n  platform:dbPassword:\n    secure: AAABAKtN0ZzKn1Vv\n", 1)
-	dir := writeProject(t, "production", content)
-	code, _, stderr := runCLI("plan", "--stack", "production", "--dir", dir)
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "platform:dbPassword is a secret; the platform keeps no secret in stack config: put it in AWS Secrets Manager")
-}
-
-func TestUndeclaredKeysAreRefused(t *testing.T) {
-	content := strings.Replace(mustRead(t, filepath.Join(projectDir, "Pulumi.production.yaml")),
-		"platform:drRegion:", "platform:drRegoin:", 1)
-	dir := writeProject(t, "production", content)
-	code, _, stderr := runCLI("plan", "--stack", "production", "--dir", dir)
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "platform:drRegoin is not declared in Pulumi.yaml's config block (a typo?)")
+// TestStackFileProblemsAreRefused: a secret or an undeclared key in a
+// stack file fails the plan with the file and the key named.
+func TestStackFileProblemsAreRefused(t *testing.T) {
+	production := mustRead(t, filepath.Join(projectDir, "Pulumi.production.yaml"))
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"secret", "config:\n", "config:\n  platform:dbPassword:\n    secure: AAABAKtN0ZzKn1Vv\n",
+			"platform:dbPassword is a secret; the platform keeps no secret in stack config: put it in AWS Secrets Manager"},
+		{"undeclared key", "platform:drRegion:", "platform:drRegoin:",
+			"platform:drRegoin is not declared in Pulumi.yaml's config block (a typo?)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeProject(t, "production", strings.Replace(production, tt.old, tt.new, 1))
+			code, _, stderr := runCLI("plan", "--stack", "production", "--dir", dir)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr, "Pulumi.production.yaml: "+tt.want)
+		})
+	}
 }
 
 func mustRead(t *testing.T, path string) string {

@@ -25,10 +25,10 @@ var Tiers = []Tier{Public, Private, Data}
 // tiers exist, so adding an AZ or a tier never renumbers an existing
 // subnet. For a /16:
 //
-//	private  /19 at slots 0-5   10.x.0.0   - 10.x.191.255 (8,192 addresses per AZ, for pods)
-//	public   /23 at slots 96-103 10.x.192.0 - 10.x.207.255
+//	private  /19 at slots 0-5     10.x.0.0   - 10.x.191.255 (8,192 addresses per AZ, for pods)
+//	public   /23 at slots 96-103  10.x.192.0 - 10.x.207.255
 //	data     /23 at slots 104-111 10.x.208.0 - 10.x.223.255
-//	reserved /23 slots 112-127 and the /19 at slot 7, for future tiers
+//	reserved the /19 at slot 7    10.x.224.0 - 10.x.255.255, for future tiers
 var layout = map[Tier]struct{ newBits, base, max int }{
 	Private: {newBits: 3, base: 0, max: 6},
 	Public:  {newBits: 7, base: 96, max: 8},
