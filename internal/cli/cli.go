@@ -30,6 +30,14 @@ commands:
          --stack NAME   stack to plan (a Pulumi.NAME.yaml in --dir); required
          --dir DIR      project directory holding Pulumi.yaml (default .)
          --format FMT   text (a tree by parent and a count by type) or json
+  check  run the policy pack; exit 0 when no mandatory violation, 1 when
+         there is one, 2 for bad input
+         --stack NAME          plan the stack offline (as plan does) and check it
+         --preview-json FILE   check what 'pulumi preview --json' printed
+         --state FILE          check what 'pulumi stack export' printed
+         --dir DIR             project directory (default .)
+         --config FILE         pack config (default DIR/policies/pack.yaml)
+         --format FMT          text, json, sarif or markdown
 `
 
 // Run runs the command with its arguments (without the program name) and
@@ -45,6 +53,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "plan":
 		return planCommand(args[1:], stdout, stderr)
+	case "check":
+		return checkCommand(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "platform: unknown command %q\n\n%s", args[0], usage)
 		return 2

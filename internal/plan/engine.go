@@ -30,6 +30,11 @@ type Resource struct {
 	DependsOn      []string       `json:"dependsOn"`
 	Aliases        []string       `json:"aliases,omitempty"`
 	Inputs         map[string]any `json:"inputs"`
+	// ID is the id the mock engine gave the resource: a placeholder, but
+	// the value other resources' inputs carry when they point at it.
+	ID string `json:"id,omitempty"`
+	// PropertyDependencies maps an input to the URNs its value comes from.
+	PropertyDependencies map[string][]string `json:"propertyDependencies,omitempty"`
 	// Read marks a resource that is read, not managed (a StackReference).
 	Read bool `json:"read,omitempty"`
 }
@@ -202,6 +207,14 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.RetainOnDelete = rpc.GetRetainOnDelete()
 		r.DependsOn = sortedUnique(rpc.GetDependencies())
 		r.Aliases = sortedUnique(rpc.GetAliasURNs())
+		for prop, deps := range rpc.GetPropertyDependencies() {
+			if urns := sortedUnique(deps.GetUrns()); len(urns) > 0 {
+				if r.PropertyDependencies == nil {
+					r.PropertyDependencies = map[string][]string{}
+				}
+				r.PropertyDependencies[prop] = urns
+			}
+		}
 	}
 	if rpc := args.ReadRPC; rpc != nil {
 		r.Parent = rpc.GetParent()
@@ -237,6 +250,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		state["secretOutputNames"] = resource.NewArrayProperty(nil)
 	}
 
+	if r.Custom {
+		r.ID = id
+	}
 	m.mu.Lock()
 	if strings.HasPrefix(r.Type, "pulumi:providers:") {
 		m.providers[r.URN] = r.Inputs

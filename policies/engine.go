@@ -1,0 +1,154 @@
+package policies
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Finding is one violation (or undecided check) of a policy.
+type Finding struct {
+	Policy      string      `json:"policy"`
+	Severity    Severity    `json:"severity"`
+	Enforcement Enforcement `json:"enforcement"`
+	URN         string      `json:"urn"`
+	Type        string      `json:"type"`
+	Name        string      `json:"name"`
+	Message     string      `json:"message"`
+	Frameworks  []string    `json:"frameworks"`
+	// Waiver is the waiver that covers the finding, in the waived list.
+	Waiver *Waiver `json:"waiver,omitempty"`
+}
+
+// Summary counts a report. The field names are a contract.
+type Summary struct {
+	Policies  int `json:"policies"`
+	Resources int `json:"resources"`
+	Mandatory int `json:"mandatory"`
+	Advisory  int `json:"advisory"`
+	Waived    int `json:"waived"`
+	Undecided int `json:"undecided"`
+}
+
+// Report is the result of evaluating the pack over a stack.
+type Report struct {
+	Stack   string  `json:"stack,omitempty"`
+	Summary Summary `json:"summary"`
+	// Violations are unwaived findings of mandatory and advisory policies.
+	Violations []Finding `json:"violations"`
+	// Waived are findings a valid waiver covers.
+	Waived []Finding `json:"waived"`
+	// Undecided are checks whose values are unknown until deployment.
+	Undecided []Finding `json:"undecided"`
+	// ExpiredWaivers no longer waive; their findings are violations again.
+	ExpiredWaivers []Waiver `json:"expiredWaivers"`
+}
+
+// HasMandatory reports whether a mandatory violation blocks the deploy.
+func (r *Report) HasMandatory() bool { return r.Summary.Mandatory > 0 }
+
+// Options of one evaluation.
+type Options struct {
+	// Config is the pack config; nil means defaults.
+	Config *Config
+	// Stack names the stack (waivers may be limited to stacks).
+	Stack string
+	// StackURN is the root URN that stack-level findings name.
+	StackURN string
+	// Now decides waiver expiry; zero means time.Now().
+	Now time.Time
+}
+
+// Evaluate runs every enabled policy over the resources.
+func Evaluate(resources []Resource, opts Options) *Report {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg, _ = ParseConfig(nil, "defaults")
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	stackURN := opts.StackURN
+	if stackURN == "" {
+		stackURN = fmt.Sprintf("urn:pulumi:%s::stack::pulumi:pulumi:Stack::%s", opts.Stack, opts.Stack)
+	}
+	stack := NewStack(resources)
+	report := &Report{Stack: opts.Stack, Violations: []Finding{}, Waived: []Finding{}, Undecided: []Finding{}, ExpiredWaivers: []Waiver{}}
+	report.Summary.Resources = len(resources)
+
+	expired := map[int]bool{}
+	for _, p := range All() {
+		level := cfg.EnforcementOf(p)
+		if level == Disabled {
+			continue
+		}
+		report.Summary.Policies++
+		c := &Check{Policy: p, Params: cfg.Params, StackURN: stackURN}
+		if p.Resource != nil {
+			for _, r := range stack.OfType(p.Types...) {
+				p.Resource(c, r)
+			}
+		} else {
+			p.Stack(c, stack)
+		}
+		for _, f := range c.undecided {
+			f.Enforcement = level
+			report.Undecided = append(report.Undecided, f)
+		}
+	findings:
+		for _, f := range c.findings {
+			f.Enforcement = level
+			for i := range cfg.Waivers {
+				w := &cfg.Waivers[i]
+				if !w.Covers(f, opts.Stack) {
+					continue
+				}
+				if w.Expired(now) {
+					expired[i] = true
+					f.Message += fmt.Sprintf(" (waiver expired %s)", w.Expires)
+					continue
+				}
+				wc := *w
+				f.Waiver = &wc
+				report.Waived = append(report.Waived, f)
+				continue findings
+			}
+			report.Violations = append(report.Violations, f)
+		}
+	}
+	for i := range cfg.Waivers {
+		if expired[i] {
+			report.ExpiredWaivers = append(report.ExpiredWaivers, cfg.Waivers[i])
+		}
+	}
+	sortFindings(report.Violations)
+	sortFindings(report.Waived)
+	sortFindings(report.Undecided)
+	for _, f := range report.Violations {
+		if f.Enforcement == Mandatory {
+			report.Summary.Mandatory++
+		} else {
+			report.Summary.Advisory++
+		}
+	}
+	report.Summary.Waived = len(report.Waived)
+	report.Summary.Undecided = len(report.Undecided)
+	return report
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Enforcement != b.Enforcement {
+			return a.Enforcement == Mandatory
+		}
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() < b.Severity.Rank()
+		}
+		if a.Policy != b.Policy {
+			return a.Policy < b.Policy
+		}
+		return a.URN < b.URN
+	})
+}
