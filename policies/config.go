@@ -2,6 +2,7 @@ package policies
 
 import (
 	"bytes"
+	_ "embed"
 	"errors"
 	"fmt"
 	"os"
@@ -44,10 +45,20 @@ type Waiver struct {
 	expires time.Time
 }
 
-// LoadConfig reads a pack config file. A missing path means defaults.
+// packYAML is the platform's own pack config, embedded so the CrossGuard
+// pack and `platform check` enforce the same file.
+//
+//go:embed pack.yaml
+var packYAML []byte
+
+// PlatformConfig returns the embedded policies/pack.yaml.
+func PlatformConfig() (*Config, error) { return ParseConfig(packYAML, "policies/pack.yaml") }
+
+// LoadConfig reads a pack config file. An empty path means the platform's
+// own policies/pack.yaml.
 func LoadConfig(file string) (*Config, error) {
 	if file == "" {
-		return ParseConfig(nil, "defaults")
+		return PlatformConfig()
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {

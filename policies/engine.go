@@ -61,6 +61,16 @@ type Options struct {
 
 // Evaluate runs every enabled policy over the resources.
 func Evaluate(resources []Resource, opts Options) *Report {
+	return evaluate(All(), resources, opts)
+}
+
+// EvaluatePolicy runs one policy over the resources, with the config's
+// enforcement and waivers: how the CrossGuard pack runs each policy.
+func EvaluatePolicy(p *Policy, resources []Resource, opts Options) *Report {
+	return evaluate([]*Policy{p}, resources, opts)
+}
+
+func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 	cfg := opts.Config
 	if cfg == nil {
 		cfg, _ = ParseConfig(nil, "defaults")
@@ -78,7 +88,7 @@ func Evaluate(resources []Resource, opts Options) *Report {
 	report.Summary.Resources = len(resources)
 
 	expired := map[int]bool{}
-	for _, p := range All() {
+	for _, p := range pack {
 		level := cfg.EnforcementOf(p)
 		if level == Disabled {
 			continue

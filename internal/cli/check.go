@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -14,9 +13,6 @@ import (
 	"platform/policies"
 	"platform/stacks"
 )
-
-// DefaultPackConfig is where check finds the pack config in a project.
-const DefaultPackConfig = "policies/pack.yaml"
 
 func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
@@ -46,13 +42,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if !slices.Contains(policies.Formats, *format) {
 		return fail("--format must be one of %s, got %q", strings.Join(policies.Formats, ", "), *format)
 	}
-	cfgPath := *configFile
-	if cfgPath == "" {
-		if _, err := os.Stat(filepath.Join(*dir, DefaultPackConfig)); err == nil {
-			cfgPath = filepath.Join(*dir, DefaultPackConfig)
-		}
-	}
-	cfg, err := policies.LoadConfig(cfgPath)
+	cfg, err := policies.LoadConfig(*configFile)
 	if err != nil {
 		return fail("invalid pack config: %v", err)
 	}

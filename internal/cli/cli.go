@@ -36,7 +36,7 @@ commands:
          --preview-json FILE   check what 'pulumi preview --json' printed
          --state FILE          check what 'pulumi stack export' printed
          --dir DIR             project directory (default .)
-         --config FILE         pack config (default DIR/policies/pack.yaml)
+         --config FILE         pack config (default: the embedded policies/pack.yaml)
          --format FMT          text, json, sarif or markdown
 `
 
