@@ -1,7 +1,7 @@
 # The platform's everyday commands. `make test` is what CI (.ci/run) runs.
 GO ?= go
 
-.PHONY: test lint plan plan-dr golden bench build
+.PHONY: test lint plan plan-dr check check-dr golden bench build
 
 ## test: formatting, vet, and every test (components, config, whole stacks)
 test: lint
@@ -21,13 +21,21 @@ plan:
 plan-dr:
 	$(GO) run ./cmd/platform plan --stack dr
 
+## check: plan the production stack offline and run the policy pack over it
+check:
+	$(GO) run ./cmd/platform check --stack production
+
+## check-dr: the same for the dr stack
+check-dr:
+	$(GO) run ./cmd/platform check --stack dr
+
 ## golden: rewrite tests/testdata/*.golden.json after a reviewed inventory change
 golden:
 	$(GO) test ./tests -run TestGoldenInventories -update
 
 ## bench: the plan benchmark
 bench:
-	$(GO) test ./tests -run '^$$' -bench BenchmarkPlanProduction -benchmem
+	$(GO) test ./tests -run '^$$' -bench 'BenchmarkPlanProduction|BenchmarkCheckProduction' -benchmem
 
 ## build: the offline planner as bin/platform
 build:
