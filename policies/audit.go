@@ -44,9 +44,7 @@ func init() {
 					requireTrue(c, t, "log files can be altered undetected", "enableLogFileValidation")
 					requireSet(c, t, "the trail is not encrypted with a customer-managed key", "kmsKeyId")
 					requireSet(c, t, "the trail does not deliver to CloudWatch Logs", "cloudWatchLogsGroupArn")
-					if v := t.Get("includeGlobalServiceEvents"); v.Present() && !v.Unknown() && !v.Bool() {
-						c.Fail(t, "the trail misses global service events (IAM, STS)")
-					}
+					requireNotFalse(c, t, "the trail misses global service events (IAM, STS)", "includeGlobalServiceEvents")
 				}
 			},
 		},
@@ -84,9 +82,7 @@ func init() {
 					c.Fail(nil, "the stack has no GuardDuty detector (the account baseline is required of this stack)")
 				}
 				for _, d := range detectors {
-					if v := d.Get("enable"); v.Present() && !v.Unknown() && !v.Bool() {
-						c.Fail(d, "the detector is disabled")
-					}
+					requireNotFalse(c, d, "the detector is disabled", "enable")
 					var enabled []string
 					for _, f := range s.Referencing(d, "detectorId", tGuardDutyFeature) {
 						if f.Get("status").Str() == "ENABLED" {

@@ -171,10 +171,7 @@ func init() {
 			Remediation: "Leave autoMinorVersionUpgrade at true.",
 			Types:       []string{tRDSInstance},
 			Resource: func(c *Check, r *Resource) {
-				v := r.Get("autoMinorVersionUpgrade")
-				if v.Present() && !v.Unknown() && !v.Bool() {
-					c.Fail(r, "automatic minor version upgrades are off")
-				}
+				requireNotFalse(c, r, "automatic minor version upgrades are off", "autoMinorVersionUpgrade")
 			},
 		},
 		&Policy{
@@ -384,10 +381,7 @@ func init() {
 			Remediation: "Leave autoMinorVersionUpgrade at true.",
 			Types:       []string{rg},
 			Resource: func(c *Check, r *Resource) {
-				v := r.Get("autoMinorVersionUpgrade")
-				if v.Present() && !v.Unknown() && !v.Bool() {
-					c.Fail(r, "automatic minor version upgrades are off")
-				}
+				requireNotFalse(c, r, "automatic minor version upgrades are off", "autoMinorVersionUpgrade")
 			},
 		},
 		&Policy{

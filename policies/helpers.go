@@ -42,6 +42,15 @@ func requireNotTrue(c *Check, r *Resource, msg string, path ...any) {
 	}
 }
 
+// requireNotFalse fails r only if the boolean at path is explicitly false:
+// for settings whose AWS default is the secure one.
+func requireNotFalse(c *Check, r *Resource, msg string, path ...any) {
+	v := r.Get(path...)
+	if v.Present() && !v.Unknown() && !v.Bool() {
+		c.Fail(r, "%s (%s is false)", msg, pathString(path))
+	}
+}
+
 // requireAtLeast fails r unless the number at path is at least min. unset
 // is the value AWS applies when the input is not given.
 func requireAtLeast(c *Check, r *Resource, min float64, unset float64, msg string, path ...any) {

@@ -305,18 +305,26 @@ type aclRule struct {
 	cidr   string
 }
 
+// aclRuleFrom reads a rule from an inline NACL entry or a NetworkAclRule:
+// the two shapes differ only in the names of the number and action keys.
+func aclRuleFrom(v Value, numberKey, actionKey string) aclRule {
+	n, _ := v.At(numberKey).Num()
+	from, _ := v.At("fromPort").Num()
+	to, _ := v.At("toPort").Num()
+	cidr := v.At("cidrBlock").Str()
+	if cidr == "" {
+		cidr = v.At("ipv6CidrBlock").Str()
+	}
+	return aclRule{number: int(n), allow: v.At(actionKey).Str() == "allow", ports: ruleRange(v.At("protocol").Str(), from, to), cidr: cidr}
+}
+
+// ruleResource reads a NetworkAclRule resource.
+func ruleResource(r *Resource) aclRule { return aclRuleFrom(Of(r.Inputs), "ruleNumber", "ruleAction") }
+
 func aclRules(r *Resource) []aclRule {
 	var out []aclRule
 	for _, e := range r.Get("ingress").List() {
-		v := Of(e)
-		n, _ := v.At("ruleNo").Num()
-		from, _ := v.At("fromPort").Num()
-		to, _ := v.At("toPort").Num()
-		cidr := v.At("cidrBlock").Str()
-		if cidr == "" {
-			cidr = v.At("ipv6CidrBlock").Str()
-		}
-		out = append(out, aclRule{number: int(n), allow: v.At("action").Str() == "allow", ports: ruleRange(v.At("protocol").Str(), from, to), cidr: cidr})
+		out = append(out, aclRuleFrom(Of(e), "ruleNo", "action"))
 	}
 	return out
 }
@@ -328,14 +336,7 @@ func checkNaclAdminPorts(c *Check, s *Stack) {
 			if r.Get("egress").Bool() {
 				continue
 			}
-			n, _ := r.Get("ruleNumber").Num()
-			from, _ := r.Get("fromPort").Num()
-			to, _ := r.Get("toPort").Num()
-			cidr := r.Get("cidrBlock").Str()
-			if cidr == "" {
-				cidr = r.Get("ipv6CidrBlock").Str()
-			}
-			rules = append(rules, aclRule{number: int(n), allow: r.Get("ruleAction").Str() == "allow", ports: ruleRange(r.Get("protocol").Str(), from, to), cidr: cidr})
+			rules = append(rules, ruleResource(r))
 		}
 		sort.Slice(rules, func(i, j int) bool { return rules[i].number < rules[j].number })
 		for _, port := range adminPorts {
@@ -359,13 +360,12 @@ func checkNaclAdminPorts(c *Check, s *Stack) {
 				inStack = true
 			}
 		}
-		if inStack || r.Get("egress").Bool() || r.Get("ruleAction").Str() != "allow" || !world(r.Get("cidrBlock").Str()) {
+		rule := ruleResource(r)
+		if inStack || r.Get("egress").Bool() || !rule.allow || !world(rule.cidr) {
 			continue
 		}
-		from, _ := r.Get("fromPort").Num()
-		to, _ := r.Get("toPort").Num()
 		for _, port := range adminPorts {
-			if ruleRange(r.Get("protocol").Str(), from, to).covers(port) {
+			if rule.ports.covers(port) {
 				c.Fail(r, "the rule allows port %d from the internet", port)
 			}
 		}
