@@ -111,6 +111,15 @@ func KeyPolicy(n naming.Namer, p Purpose) policydoc.Document {
 			Condition: policydoc.Conditions{"ArnLike": {
 				"kms:EncryptionContext:aws:logs:arn": n.ARN("logs", "*"),
 			}},
+		}, policydoc.Statement{
+			// CloudWatch alarms and EventBridge rules publish to the
+			// alert topic, which this key encrypts.
+			Sid:       "AllowAlarmsToEncryptedTopics",
+			Effect:    policydoc.Allow,
+			Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+			Resource:  "*",
+			Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
 		})
 	}
 	return policydoc.New(statements...)

@@ -84,15 +84,19 @@ func TestKeyPolicies(t *testing.T) {
 				if p, ok := st.Principal.(map[string]any); ok {
 					assert.NotEqual(t, "*", p["AWS"], "no wildcard principal")
 					if p["Service"] != nil {
+						// Every service statement is pinned to this account or its log groups.
 						assert.NotEmpty(t, st.Condition, "service principals are pinned by a condition")
 					}
 				}
 			}
 			if purpose == Logs {
-				require.Len(t, doc.Statement, 2)
+				require.Len(t, doc.Statement, 3)
 				logs := doc.Statement[1]
 				assert.Equal(t, map[string]any{"Service": "logs.us-east-1.amazonaws.com"}, logs.Principal)
 				assert.Equal(t, "arn:aws:logs:us-east-1:111122223333:*", logs.Condition["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
+				alarms := doc.Statement[2]
+				assert.Equal(t, map[string]any{"Service": []any{"cloudwatch.amazonaws.com", "events.amazonaws.com"}}, alarms.Principal)
+				assert.Equal(t, "111122223333", alarms.Condition["StringEquals"]["aws:SourceAccount"])
 			} else {
 				assert.Len(t, doc.Statement, 1, "only the logs key names a service")
 			}
