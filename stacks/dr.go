@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"platform/components/backup"
 	"platform/components/kms"
 )
 
@@ -34,6 +35,29 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// The database replicates from the primary stack's until dr.promote
+	// turns it into a standalone primary (failover); both states are the
+	// same resource, so promotion is an in-place update.
+	var replicaOf pulumi.StringInput
+	if !cfg.DR.Promote {
+		replicaOf = requireOutput(primaryRef, cfg.PrimaryStack, "databaseArn")
+	}
+	data, err := newDataTier(ctx, e, dataTierArgs{
+		keys: keys, vpc: vpc, provider: home, replicaOf: replicaOf,
+		instanceClass: cfg.DR.InstanceClass, readReplicas: 0,
+		cacheNodeType: cfg.DR.CacheNodeType, cacheReplicas: cfg.DR.CacheReplicas, vaultPurpose: "dr",
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The dr stack's own plan backs up what it holds (the promoted
+	// database) and copies back to the primary region's vault.
+	if _, err := backup.NewPlan(ctx, "backup", &backup.PlanArgs{
+		Namer: e.namer, Vault: data.vault, CopyToVaultArn: requireOutput(primaryRef, cfg.PrimaryStack, "backupVaultArn"),
+	}, home); err != nil {
+		return nil, err
+	}
+
 	// The primary stack must replicate into this stack's region; a DR stack
 	// pointed at the wrong primary fails here, in preview.
 	primaryDRRegion := primaryRef.GetStringOutput(pulumi.String("drRegion")).ApplyT(func(r string) (string, error) {
@@ -44,6 +68,8 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	}).(pulumi.StringOutput)
 
 	out := networkOutputs(vpc)
+	dataOutputs(out, data)
+	out["promoted"] = pulumi.Bool(cfg.DR.Promote)
 	out["role"] = pulumi.String(cfg.Role)
 	out["region"] = primaryDRRegion
 	out["primaryRegion"] = primaryRef.GetStringOutput(pulumi.String("region"))
@@ -52,4 +78,17 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	out["auditReplicaBucketName"] = primaryRef.GetStringOutput(pulumi.String("auditReplicaBucketName"))
 	out["replicaKmsKeyArns"] = primaryRef.GetOutput(pulumi.String("drReplicaKmsKeyArns"))
 	return out, nil
+}
+
+// requireOutput reads a string output of the primary stack and fails the
+// preview, naming the stack and the output, when it is missing: an empty
+// replication source would create a new, empty database instead.
+func requireOutput(ref *pulumi.StackReference, stack, key string) pulumi.StringOutput {
+	return ref.GetOutput(pulumi.String(key)).ApplyT(func(v any) (string, error) {
+		s, _ := v.(string)
+		if s == "" {
+			return "", fmt.Errorf("primaryStack %s has no %q output: deploy it (pulumi up on production) before the dr stack", stack, key)
+		}
+		return s, nil
+	}).(pulumi.StringOutput)
 }

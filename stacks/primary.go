@@ -3,6 +3,8 @@ package stacks
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"platform/components/backup"
+	"platform/components/database"
 	"platform/components/kms"
 	"platform/components/network"
 	"platform/components/storage"
@@ -32,7 +34,7 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		return nil, err
 	}
 	replicaKeys, err := kms.NewKeys(ctx, "kms-replica", &kms.KeysArgs{
-		Namer: drNamer, Purposes: []kms.Purpose{kms.Data, kms.Logs}, AliasSuffix: "replica",
+		Namer: drNamer, Purposes: []kms.Purpose{kms.Data, kms.Logs, kms.Secrets, kms.Backup}, AliasSuffix: "replica",
 		DeletionWindowDays: cfg.KMS.DeletionWindowDays, Protect: protect,
 	}, away)
 	if err != nil {
@@ -52,7 +54,7 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	logLifecycle := lifecycle
 	logLifecycle.ExpirationDays = cfg.Storage.AccessLogExpirationDays
 	lock := cfg.Storage.ObjectLockRetentionDays
-	backup := map[string]string{naming.TagBackup: "true"}
+	backupTag := map[string]string{naming.TagBackup: "true"}
 
 	// The DR side first: replication needs its buckets to exist.
 	replicaLogs, err := storage.NewBucket(ctx, "replica-access-logs", &storage.BucketArgs{
@@ -84,7 +86,7 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	}
 	data, err := storage.NewBucket(ctx, "data", &storage.BucketArgs{
 		Namer: e.namer, Purpose: "data", KmsKeyArn: keys.Arn(kms.Data), AccessLogBucket: accessLogs.BucketName,
-		Lifecycle: lifecycle, Protect: protect, Tags: backup,
+		Lifecycle: lifecycle, Protect: protect, Tags: backupTag,
 		Replication: &storage.Replication{Destination: dataReplica, DestinationKmsKeyArn: replicaKeys.Arn(kms.Data), DestinationRegion: cfg.DRRegion},
 	}, home)
 	if err != nil {
@@ -99,7 +101,41 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	tier, err := newDataTier(ctx, e, dataTierArgs{
+		keys: keys, vpc: vpc, provider: home,
+		instanceClass: cfg.Database.InstanceClass, readReplicas: *cfg.Database.ReadReplicas,
+		cacheNodeType: cfg.Cache.NodeType, cacheReplicas: cfg.Cache.Replicas, vaultPurpose: "primary",
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Point-in-time recovery survives a regional outage: automated
+	// backups are replicated into the DR region under its own key.
+	if _, err := database.NewBackupReplication(ctx, "database-backups-dr", &database.BackupReplicationArgs{
+		SourceArn: tier.database.Arn, KmsKeyArn: replicaKeys.Arn(kms.Data), RetentionDays: cfg.Database.BackupRetentionDays,
+	}, away); err != nil {
+		return nil, err
+	}
+	drVault, err := backup.NewVault(ctx, "backup-dr-copy", &backup.VaultArgs{
+		Namer: drNamer, Purpose: "dr-copy", KmsKeyArn: replicaKeys.Arn(kms.Backup),
+		LockMode: cfg.Backup.VaultLock, MinRetentionDays: cfg.Backup.MinRetentionDays, MaxRetentionDays: cfg.Backup.MaxRetentionDays,
+		Protect: protect,
+	}, away)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := backup.NewPlan(ctx, "backup", &backup.PlanArgs{Namer: e.namer, Vault: tier.vault, CopyToVaultArn: drVault.Arn}, home); err != nil {
+		return nil, err
+	}
+	secretArns, err := newSecrets(ctx, e, keys.Arn(kms.Secrets), replicaKeys.Arn(kms.Secrets), home)
+	if err != nil {
+		return nil, err
+	}
+
 	out := networkOutputs(vpc)
+	dataOutputs(out, tier)
+	out["drBackupVaultArn"] = drVault.Arn
+	out["secretArns"] = secretArns
 	out["role"] = pulumi.String(cfg.Role)
 	out["region"] = pulumi.String(cfg.Region)
 	out["drRegion"] = pulumi.String(cfg.DRRegion)

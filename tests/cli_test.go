@@ -112,6 +112,9 @@ const badStack = `config:
   platform:network:
     azs: [us-east-1a, us-east-1b]
     vpcCidr: 10.10.0.0/16
+  platform:database: {engineVersion: "16.4"}
+  platform:cache: {engineVersion: "7.1"}
+  platform:backup: {vaultLock: governance}
 `
 
 // TestBadConfigRegistersNothing: every problem is listed with its field

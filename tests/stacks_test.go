@@ -86,9 +86,38 @@ func TestGoldenInventories(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			require.NoError(t, err, "missing golden file: run go test ./tests -run TestGoldenInventories -update")
-			assert.Equal(t, string(want), string(got), "inventory of %s changed: review the diff, then rerun with -update", stack)
+			var golden []inventoryEntry
+			require.NoError(t, json.Unmarshal(want, &golden))
+			added, removed := diffInventories(golden, inv)
+			assert.Empty(t, removed, "resources removed or renamed in %s (a replacement in production unless aliased)", stack)
+			assert.Empty(t, added, "resources added to %s", stack)
+			assert.Equal(t, string(want), string(got), "inventory of %s changed (parents or types): review, then rerun with -update", stack)
 		})
 	}
+}
+
+// diffInventories lists the URNs only in got (added) and only in want
+// (removed), so a failing golden test says what moved in a few lines.
+func diffInventories(want, got []inventoryEntry) (added, removed []string) {
+	in := func(list []inventoryEntry) map[string]bool {
+		m := map[string]bool{}
+		for _, e := range list {
+			m[e.URN] = true
+		}
+		return m
+	}
+	w, g := in(want), in(got)
+	for _, e := range got {
+		if !w[e.URN] {
+			added = append(added, e.URN)
+		}
+	}
+	for _, e := range want {
+		if !g[e.URN] {
+			removed = append(removed, e.URN)
+		}
+	}
+	return added, removed
 }
 
 // TestEveryAWSResourceHasAnExplicitProvider: the stacks disable the default
@@ -189,7 +218,7 @@ func TestPrimaryStack(t *testing.T) {
 	p := planStack(t, "production")
 	counts := p.CountByType()
 	assert.Equal(t, 2, counts["pulumi:providers:aws"], "us-east-1 and us-west-2")
-	assert.Equal(t, 7, counts["aws:kms/key:Key"], "five purposes at home, data and logs replica keys in DR")
+	assert.Equal(t, 9, counts["aws:kms/key:Key"], "five purposes at home; data, logs, secrets and backup replica keys in DR")
 	assert.Equal(t, 6, counts["aws:s3/bucketV2:BucketV2"])
 	assert.Equal(t, 2, counts["aws:s3/bucketReplicationConfig:BucketReplicationConfig"], "data and audit replicate")
 	assert.Equal(t, 9, counts["aws:ec2/subnet:Subnet"])

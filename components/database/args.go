@@ -65,7 +65,8 @@ type DatabaseArgs struct {
 	// Protect turns on pulumi.Protect. Instances are always retained on
 	// delete and have deletion protection.
 	Protect bool
-	// Tags are extra tags; backup=true is always added.
+	// Tags are extra tags; backup=true is added to primaries (and so to a
+	// promoted replica), which the backup plan selects.
 	Tags map[string]string
 }
 

@@ -164,7 +164,12 @@ func build(ctx *pulumi.Context, name string, a DatabaseArgs, d *Database) error 
 		}
 	}
 
-	tags := naming.MergeTags(a.Tags, map[string]string{naming.TagBackup: "true"})
+	// The backup plan selects primaries by tag. A read replica is not
+	// backed up by AWS Backup (its source is); a promoted one is.
+	tags := naming.MergeTags(a.Tags)
+	if a.ReplicaOf == nil {
+		tags[naming.TagBackup] = "true"
+	}
 	common := func(args *rds.InstanceArgs) *rds.InstanceArgs {
 		args.InstanceClass = pulumi.String(a.InstanceClass)
 		args.MultiAz = pulumi.Bool(*a.MultiAZ)

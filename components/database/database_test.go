@@ -184,6 +184,7 @@ func TestCrossRegionReplicaAndPromotion(t *testing.T) {
 	assert.NotContains(t, r.Inputs, "username")
 	assert.NotContains(t, r.Inputs, "manageMasterUserPassword")
 	assert.Equal(t, true, r.Inputs["deletionProtection"])
+	assert.Nil(t, plantest.Input(r, "tags", "backup"), "AWS Backup does not back up read replicas")
 	_, lag := replica.Named("aws:cloudwatch/metricAlarm:MetricAlarm", "db-replica-lag")
 	assert.True(t, lag, "the DR replica's lag pages against the RPO")
 
@@ -196,6 +197,7 @@ func TestCrossRegionReplicaAndPromotion(t *testing.T) {
 	assert.Equal(t, 14.0, pr.Inputs["backupRetentionPeriod"])
 	assert.Equal(t, true, pr.Inputs["deletionProtection"])
 	assert.Equal(t, true, pr.Inputs["manageMasterUserPassword"])
+	assert.Equal(t, "true", plantest.Input(pr, "tags", "backup"), "the promoted primary joins the DR backup plan")
 }
 
 // TestConfigChangesKeepIdentity: resizing or a minor upgrade must update

@@ -107,7 +107,8 @@ func Run(opts Options, program Program) (*Plan, error) {
 	defer pctx.Close()
 
 	var (
-		outputs   map[string]any
+		outputs   = map[string]any{}
+		exported  []string
 		outputsMu sync.Mutex
 	)
 	runErr := pulumi.RunWithContext(pctx, func(ctx *pulumi.Context) error {
@@ -115,22 +116,28 @@ func Run(opts Options, program Program) (*Plan, error) {
 		if err != nil {
 			return err
 		}
-		// RunWithContext waits for every apply before it returns, so this
-		// has run by then.
-		outs.ToMapOutput().ApplyT(func(v map[string]any) error {
-			outputsMu.Lock()
-			defer outputsMu.Unlock()
-			outputs = v
-			return nil
-		})
+		// Each output is captured on its own, so one value that is unknown
+		// until deploy does not hide the others. RunWithContext waits for
+		// every apply before it returns, so they have run by then.
+		for key, value := range outs {
+			exported = append(exported, key)
+			pulumi.ToOutput(value).ApplyT(func(v any) error {
+				outputsMu.Lock()
+				defer outputsMu.Unlock()
+				outputs[key] = v
+				return nil
+			})
+		}
 		return nil
 	})
+	for _, key := range exported {
+		if _, ok := outputs[key]; !ok {
+			outputs[key] = Unknown
+		}
+	}
 	outputsMu.Lock()
 	defer outputsMu.Unlock()
 	p := &Plan{Project: opts.Project, Stack: opts.Stack, Resources: m.sorted(), Outputs: outputs}
-	if p.Outputs == nil {
-		p.Outputs = map[string]any{}
-	}
 	if runErr != nil {
 		return p, flatten(runErr)
 	}
@@ -336,6 +343,14 @@ func fabricate(r Resource, id, region, account string) map[string]string {
 	case "aws:cloudwatch/logGroup:LogGroup":
 		name, _ := r.Inputs["name"].(string)
 		out["arn"] = fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, account, name)
+	case "aws:rds/instance:Instance":
+		ident, _ := r.Inputs["identifier"].(string)
+		out["arn"] = fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", region, account, ident)
+		out["address"] = fmt.Sprintf("%s.mock.%s.rds.amazonaws.com", ident, region)
+	case "aws:elasticache/replicationGroup:ReplicationGroup":
+		ident, _ := r.Inputs["replicationGroupId"].(string)
+		out["arn"] = fmt.Sprintf("arn:aws:elasticache:%s:%s:replicationgroup:%s", region, account, ident)
+		out["primaryEndpointAddress"] = fmt.Sprintf("master.%s.mock.cache.amazonaws.com", ident)
 	case "aws:iam/role:Role":
 		name, _ := r.Inputs["name"].(string)
 		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name)

@@ -61,6 +61,76 @@ type StackConfig struct {
 	KMS KMS `json:"kms"`
 	// Storage shapes the S3 buckets.
 	Storage Storage `json:"storage"`
+	// Database shapes RDS PostgreSQL (both roles).
+	Database Database `json:"database"`
+	// Cache shapes ElastiCache Redis (both roles).
+	Cache Cache `json:"cache"`
+	// Backup shapes the AWS Backup vaults.
+	Backup Backup `json:"backup"`
+	// DR shapes the dr stack's data path and its failover.
+	DR DR `json:"dr"`
+	// Secrets are the application secrets (values are set outside Pulumi).
+	Secrets []Secret `json:"secrets"`
+}
+
+// Database is platform:database.
+type Database struct {
+	// EngineVersion is the pinned PostgreSQL version ("16.4").
+	EngineVersion string `json:"engineVersion"`
+	// InstanceClass defaults to a Graviton memory-optimised class.
+	InstanceClass         string `json:"instanceClass"`
+	AllocatedStorageGb    int    `json:"allocatedStorageGb"`
+	MaxAllocatedStorageGb int    `json:"maxAllocatedStorageGb"`
+	// BackupRetentionDays: at least 14 in production.
+	BackupRetentionDays       int `json:"backupRetentionDays"`
+	LogMinDurationStatementMs int `json:"logMinDurationStatementMs"`
+	// ReadReplicas in the primary region (the dr stack has none).
+	ReadReplicas *int `json:"readReplicas"`
+	// ReplicaLagAlarmSeconds pages before lag nears the 15-minute RPO.
+	ReplicaLagAlarmSeconds int `json:"replicaLagAlarmSeconds"`
+}
+
+// Cache is platform:cache.
+type Cache struct {
+	// EngineVersion is the pinned Redis version ("7.1").
+	EngineVersion string `json:"engineVersion"`
+	NodeType      string `json:"nodeType"`
+	// Replicas per shard; at least 1 for Multi-AZ failover.
+	Replicas int `json:"replicas"`
+	// SnapshotRetentionDays: at least 7 in production.
+	SnapshotRetentionDays int `json:"snapshotRetentionDays"`
+}
+
+// Backup is platform:backup.
+type Backup struct {
+	// VaultLock is governance or compliance; required in production.
+	VaultLock        string `json:"vaultLock"`
+	MinRetentionDays int    `json:"minRetentionDays"`
+	MaxRetentionDays int    `json:"maxRetentionDays"`
+}
+
+// DR is platform:dr.
+type DR struct {
+	// Promote turns the dr stack's replica into a standalone Multi-AZ
+	// primary: the failover switch.
+	Promote bool `json:"promote"`
+	// InstanceClass of the DR database; defaults to database.instanceClass.
+	InstanceClass string `json:"instanceClass"`
+	// CacheNodeType and CacheReplicas size the warm-standby cache.
+	CacheNodeType string `json:"cacheNodeType"`
+	CacheReplicas int    `json:"cacheReplicas"`
+}
+
+// Secret is one entry of platform:secrets.
+type Secret struct {
+	Name              string   `json:"name"`
+	Description       string   `json:"description"`
+	ReaderRoleArns    []string `json:"readerRoleArns"`
+	RotationLambdaArn string   `json:"rotationLambdaArn"`
+	RotationRoleArn   string   `json:"rotationRoleArn"`
+	RotationDays      int      `json:"rotationDays"`
+	// ReplicateToDR keeps a replica in the DR region for the dr stack.
+	ReplicateToDR bool `json:"replicateToDr"`
 }
 
 // Tags are the required tag values (platform:tags).
@@ -125,11 +195,25 @@ const (
 	DefaultNoncurrentVersionExpirationDays = 365
 	// DefaultAccessLogExpirationDays keeps access logs a year and a month.
 	DefaultAccessLogExpirationDays = 400
+	// DefaultInstanceClass is Graviton, memory-optimised.
+	DefaultInstanceClass = "db.r6g.xlarge"
+	// DefaultBackupRetentionDays is the production minimum.
+	DefaultBackupRetentionDays = 14
+	// DefaultReadReplicas gives one in-region read replica.
+	DefaultReadReplicas = 1
+	// DefaultNodeType is Graviton, memory-optimised.
+	DefaultNodeType = "cache.r6g.large"
+	// DefaultSnapshotRetentionDays is the production minimum.
+	DefaultSnapshotRetentionDays = 7
+	// DefaultVaultMinRetentionDays and DefaultVaultMaxRetentionDays bound
+	// the locked vault around the plan's 35-day to 12-month rules.
+	DefaultVaultMinRetentionDays = 7
+	DefaultVaultMaxRetentionDays = 400
 )
 
 // keys are the top-level keys of the namespace, in the order the reference
 // documents them. Load reads exactly these.
-var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage"}
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets"}
 
 // Keys returns the top-level keys the platform reads, without namespace.
 func Keys() []string { return append([]string(nil), keys...) }
@@ -196,6 +280,11 @@ func Parse(raw map[string]string) (StackConfig, error) {
 	obj("network", &c.Network)
 	obj("kms", &c.KMS)
 	obj("storage", &c.Storage)
+	obj("database", &c.Database)
+	obj("cache", &c.Cache)
+	obj("backup", &c.Backup)
+	obj("dr", &c.DR)
+	obj("secrets", &c.Secrets)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return c, errors.Join(errs...)
@@ -230,6 +319,32 @@ func (c StackConfig) WithDefaults() StackConfig {
 	setDefault(&c.Storage.TransitionToGlacierDays, DefaultTransitionToGlacierDays)
 	setDefault(&c.Storage.NoncurrentVersionExpirationDays, DefaultNoncurrentVersionExpirationDays)
 	setDefault(&c.Storage.AccessLogExpirationDays, DefaultAccessLogExpirationDays)
+	if c.Database.InstanceClass == "" {
+		c.Database.InstanceClass = DefaultInstanceClass
+	}
+	setDefault(&c.Database.BackupRetentionDays, DefaultBackupRetentionDays)
+	if c.Database.ReadReplicas == nil {
+		n := DefaultReadReplicas
+		c.Database.ReadReplicas = &n
+	}
+	if c.Cache.NodeType == "" {
+		c.Cache.NodeType = DefaultNodeType
+	}
+	setDefault(&c.Cache.Replicas, 1)
+	setDefault(&c.Cache.SnapshotRetentionDays, DefaultSnapshotRetentionDays)
+	setDefault(&c.Backup.MinRetentionDays, DefaultVaultMinRetentionDays)
+	setDefault(&c.Backup.MaxRetentionDays, DefaultVaultMaxRetentionDays)
+	if c.DR.InstanceClass == "" {
+		c.DR.InstanceClass = c.Database.InstanceClass
+	}
+	if c.DR.CacheNodeType == "" {
+		c.DR.CacheNodeType = c.Cache.NodeType
+	}
+	setDefault(&c.DR.CacheReplicas, 1)
+	c.Secrets = append([]Secret(nil), c.Secrets...)
+	for i := range c.Secrets {
+		setDefault(&c.Secrets[i].RotationDays, 30)
+	}
 	return c
 }
 

@@ -19,6 +19,9 @@ func validPrimary() map[string]string {
 		"drRegion":  "us-west-2",
 		"tags":      `{"environment":"production","owner":"platform-team","costCenter":"cc-1042","dataClassification":"restricted"}`,
 		"network":   `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16"}`,
+		"database":  `{"engineVersion":"16.4"}`,
+		"cache":     `{"engineVersion":"7.1"}`,
+		"backup":    `{"vaultLock":"governance"}`,
 	}
 }
 
@@ -47,6 +50,13 @@ func TestParseAppliesDefaults(t *testing.T) {
 		AccessLogExpirationDays:         400,
 	}, c.Storage)
 	assert.True(t, c.IsProduction())
+	assert.Equal(t, "db.r6g.xlarge", c.Database.InstanceClass)
+	assert.Equal(t, 14, c.Database.BackupRetentionDays)
+	assert.Equal(t, 1, *c.Database.ReadReplicas)
+	assert.Equal(t, "cache.r6g.large", c.Cache.NodeType)
+	assert.Equal(t, 7, c.Cache.SnapshotRetentionDays)
+	assert.Equal(t, DR{InstanceClass: "db.r6g.xlarge", CacheNodeType: "cache.r6g.large", CacheReplicas: 1}, c.DR)
+	assert.Equal(t, Backup{VaultLock: "governance", MinRetentionDays: 7, MaxRetentionDays: 400}, c.Backup)
 }
 
 func TestParseDR(t *testing.T) {
@@ -91,7 +101,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
 		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
 		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
-		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets"}},
 		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
 		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
 		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{
@@ -101,6 +111,23 @@ func TestValidationErrors(t *testing.T) {
 		}},
 		{"bad classification", with(validPrimary(), "tags", `{"environment":"production","owner":"o","costCenter":"c","dataClassification":"secret"}`), []string{`tags.dataClassification: must be one of public, internal, confidential, restricted, got "secret"`}},
 		{"bad tag value", with(validPrimary(), "tags", `{"environment":"production","owner":"o;drop","costCenter":"c","dataClassification":"internal"}`), []string{`tags.owner: must use only letters, digits, spaces and _ . : / = + - @ (at most 256), got "o;drop"`}},
+		{"backup retention below the production minimum", with(validPrimary(), "database", `{"engineVersion":"16.4","backupRetentionDays":7}`), []string{"database.backupRetentionDays: must be at least 14 in production, got 7"}},
+		{"floating engine", with(validPrimary(), "database", `{"engineVersion":"16"}`), []string{`database.engineVersion: is required: a pinned PostgreSQL version such as 16.4, got "16"`}},
+		{"lag alarm beyond the rpo", with(validPrimary(), "database", `{"engineVersion":"16.4","replicaLagAlarmSeconds":1800}`), []string{"database.replicaLagAlarmSeconds: must be under the 15-minute RPO (900), got 1800"}},
+		{"cache without replicas", with(validPrimary(), "cache", `{"engineVersion":"7.1","replicas":-1,"snapshotRetentionDays":3}`), []string{
+			"cache.replicas: must be 1 to 5 (a replica per shard for Multi-AZ failover), got -1",
+			"cache.snapshotRetentionDays: must be at least 7 in production, got 3",
+		}},
+		{"unlocked vault in production", with(validPrimary(), "backup", ""), []string{"backup.vaultLock: is required in production: governance or compliance"}},
+		{"unknown lock", with(validPrimary(), "backup", `{"vaultLock":"strict"}`), []string{`backup.vaultLock: must be governance or compliance, got "strict"`}},
+		{"promote on the primary", with(validPrimary(), "dr", `{"promote":true}`), []string{
+			"dr.promote: only the dr stack promotes its replica; the primary role has none",
+			"dr.promote: there is no replica to promote without primaryStack, the replica's source",
+		}},
+		{"secret without rotation", with(validPrimary(), "secrets", `[{"name":"api","readerRoleArns":["arn:aws:iam::111122223333:role/api"],"rotationDays":365}]`), []string{
+			"secrets[0].rotationLambdaArn: a rotation function and its role are required: secrets rotate",
+			"secrets[0].rotationDays: must be at most 90, got 365",
+		}},
 		{"storage rules", with(validPrimary(), "storage", `{"transitionToIaDays":10,"transitionToGlacierDays":20,"noncurrentVersionExpirationDays":30,"accessLogExpirationDays":7}`), []string{
 			"storage.transitionToIaDays: must be at least 30 (the S3 minimum for Standard-IA), got 10",
 			"storage.transitionToGlacierDays: must be at least 30 days after transitionToIaDays (10), got 20",

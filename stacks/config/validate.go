@@ -74,7 +74,101 @@ func (c StackConfig) Validate() error {
 	errs = append(errs, c.Network.validate(c.Region, c.IsProduction())...)
 	errs = append(errs, c.KMS.validate(c.IsProduction())...)
 	errs = append(errs, c.Storage.validate()...)
+	errs = append(errs, c.dataTier()...)
 	return errors.Join(errs...)
+}
+
+var (
+	pgVersion    = regexp.MustCompile(`^[0-9]{2}\.[0-9]+$`)
+	redisVersion = regexp.MustCompile(`^[0-9]\.[0-9]+$`)
+	dbClass      = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
+	cacheNode    = regexp.MustCompile(`^cache\.[a-z0-9]+\.[a-z0-9]+$`)
+)
+
+// dataTier validates database, cache, backup, dr and secrets.
+func (c StackConfig) dataTier() []error {
+	var errs []error
+	add := func(path, format string, args ...any) { errs = append(errs, fieldErr(path, format, args...)) }
+	prod := c.IsProduction()
+	d := c.Database
+	if !pgVersion.MatchString(d.EngineVersion) {
+		add("database.engineVersion", "is required: a pinned PostgreSQL version such as 16.4, got %q", d.EngineVersion)
+	}
+	for _, f := range []struct{ path, v string }{{"database.instanceClass", d.InstanceClass}, {"dr.instanceClass", c.DR.InstanceClass}} {
+		if !dbClass.MatchString(f.v) {
+			add(f.path, "must be an RDS instance class such as db.r6g.xlarge, got %q", f.v)
+		}
+	}
+	switch {
+	case d.BackupRetentionDays < 7 || d.BackupRetentionDays > 35:
+		add("database.backupRetentionDays", "must be 7 to 35, got %d", d.BackupRetentionDays)
+	case prod && d.BackupRetentionDays < 14:
+		add("database.backupRetentionDays", "must be at least 14 in production, got %d", d.BackupRetentionDays)
+	}
+	if d.ReadReplicas != nil && (*d.ReadReplicas < 0 || *d.ReadReplicas > 5) {
+		add("database.readReplicas", "must be 0 to 5, got %d", *d.ReadReplicas)
+	}
+	if d.ReplicaLagAlarmSeconds < 0 || d.ReplicaLagAlarmSeconds >= 900 {
+		add("database.replicaLagAlarmSeconds", "must be under the 15-minute RPO (900), got %d", d.ReplicaLagAlarmSeconds)
+	}
+	k := c.Cache
+	if !redisVersion.MatchString(k.EngineVersion) {
+		add("cache.engineVersion", "is required: a pinned Redis version such as 7.1, got %q", k.EngineVersion)
+	}
+	for _, f := range []struct{ path, v string }{{"cache.nodeType", k.NodeType}, {"dr.cacheNodeType", c.DR.CacheNodeType}} {
+		if !cacheNode.MatchString(f.v) {
+			add(f.path, "must be an ElastiCache node type such as cache.r6g.large, got %q", f.v)
+		}
+	}
+	if k.Replicas < 1 || k.Replicas > 5 {
+		add("cache.replicas", "must be 1 to 5 (a replica per shard for Multi-AZ failover), got %d", k.Replicas)
+	}
+	if c.DR.CacheReplicas < 1 || c.DR.CacheReplicas > 5 {
+		add("dr.cacheReplicas", "must be 1 to 5, got %d", c.DR.CacheReplicas)
+	}
+	switch {
+	case k.SnapshotRetentionDays < 1 || k.SnapshotRetentionDays > 35:
+		add("cache.snapshotRetentionDays", "must be 1 to 35, got %d", k.SnapshotRetentionDays)
+	case prod && k.SnapshotRetentionDays < 7:
+		add("cache.snapshotRetentionDays", "must be at least 7 in production, got %d", k.SnapshotRetentionDays)
+	}
+	b := c.Backup
+	switch b.VaultLock {
+	case "governance", "compliance":
+	case "":
+		if prod {
+			add("backup.vaultLock", "is required in production: governance or compliance")
+		}
+	default:
+		add("backup.vaultLock", "must be governance or compliance, got %q", b.VaultLock)
+	}
+	if b.MinRetentionDays < 1 || b.MaxRetentionDays < 365 || b.MinRetentionDays > b.MaxRetentionDays {
+		add("backup.maxRetentionDays", "the vault must accept the plan's retentions (1 <= minRetentionDays <= 35, maxRetentionDays >= 365), got %d and %d", b.MinRetentionDays, b.MaxRetentionDays)
+	}
+	if c.DR.Promote && c.Role != RoleDR {
+		add("dr.promote", "only the dr stack promotes its replica; the %s role has none", c.Role)
+	}
+	if c.DR.Promote && c.PrimaryStack == "" {
+		add("dr.promote", "there is no replica to promote without primaryStack, the replica's source")
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Secrets {
+		at := fmt.Sprintf("secrets[%d]", i)
+		if s.Name == "" || seen[s.Name] {
+			add(at+".name", "must be set and unique, got %q", s.Name)
+		}
+		seen[s.Name] = true
+		if len(s.ReaderRoleArns) == 0 {
+			add(at+".readerRoleArns", "name the roles that may read the secret")
+		}
+		if s.RotationLambdaArn == "" || s.RotationRoleArn == "" {
+			add(at+".rotationLambdaArn", "a rotation function and its role are required: secrets rotate")
+		}
+		if s.RotationDays > 90 {
+			add(at+".rotationDays", "must be at most 90, got %d", s.RotationDays)
+		}
+	}
+	return errs
 }
 
 func (t Tags) validate() []error {
