@@ -10,8 +10,18 @@ import (
 )
 
 // dr composes the disaster-recovery stack: keys and network in the DR
-// region, and the primary stack's outputs (replica buckets and keys the
-// primary stack created here) read through a StackReference.
+// region, the primary stack's outputs (replica buckets and keys the
+// primary stack created here) read through a StackReference, and the data
+// path: a cross-region replica of the primary database, promoted by
+// platform:dr.promote, its own backup vault and plan, and a warm-standby
+// Redis.
+//
+// Redis is a warm standby rather than a Global Datastore secondary: the
+// cache holds derived data that refills from PostgreSQL, so losing its
+// contents costs latency, not data; a Global Datastore would double the
+// cache bill, tie the DR cache's engine upgrades to the primary's, and its
+// failover is a separate operation from the database's. The standby is
+// sized by dr.cacheNodeType and dr.cacheReplicas.
 func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	cfg := e.cfg
 	home, err := e.provider(cfg.Region)
