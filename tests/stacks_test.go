@@ -250,6 +250,9 @@ func TestPrimaryStack(t *testing.T) {
 	data, _ := p.Named("aws:s3/bucketV2:BucketV2", "data")
 	assert.Equal(t, "true", data.Inputs["tags"].(map[string]any)["backup"], "data buckets are selected by the backup plan")
 
+	for k, v := range p.Outputs {
+		assert.NotEqual(t, plan.Unknown, v, "output %s resolves offline", k)
+	}
 	for _, key := range []string{"vpcId", "privateSubnetIds", "dataSubnetIds", "dbSubnetGroupName", "cacheSubnetGroupName", "kmsKeyArns", "dataReplicaBucketName", "drRegion"} {
 		assert.Contains(t, p.Outputs, key)
 	}

@@ -117,26 +117,30 @@ func Run(opts Options, program Program) (*Plan, error) {
 			return err
 		}
 		// Each output is captured on its own, so one value that is unknown
-		// until deploy does not hide the others. RunWithContext waits for
-		// every apply before it returns, so they have run by then.
+		// until deploy does not hide the others. Joining each value with an
+		// output of this context puts the apply in the context's work
+		// group: RunWithContext waits for it, even for plain values, whose
+		// own outputs belong to no context.
+		anchor, resolve, _ := ctx.NewOutput()
+		resolve(nil)
 		for key, value := range outs {
 			exported = append(exported, key)
-			pulumi.ToOutput(value).ApplyT(func(v any) error {
+			pulumi.All(anchor, value).ApplyT(func(vs []any) error {
 				outputsMu.Lock()
 				defer outputsMu.Unlock()
-				outputs[key] = v
+				outputs[key] = vs[1]
 				return nil
 			})
 		}
 		return nil
 	})
+	outputsMu.Lock()
+	defer outputsMu.Unlock()
 	for _, key := range exported {
 		if _, ok := outputs[key]; !ok {
 			outputs[key] = Unknown
 		}
 	}
-	outputsMu.Lock()
-	defer outputsMu.Unlock()
 	p := &Plan{Project: opts.Project, Stack: opts.Stack, Resources: m.sorted(), Outputs: outputs}
 	if runErr != nil {
 		return p, flatten(runErr)
