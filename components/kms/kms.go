@@ -120,6 +120,27 @@ func KeyPolicy(n naming.Namer, p Purpose) policydoc.Document {
 			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey*"},
 			Resource:  "*",
 			Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
+		}, policydoc.Statement{
+			// CloudTrail encrypts log files with this key, only for trails
+			// of this account.
+			Sid:       "AllowCloudTrailEncrypt",
+			Effect:    policydoc.Allow,
+			Principal: policydoc.Service("cloudtrail.amazonaws.com"),
+			Action:    []string{"kms:GenerateDataKey*", "kms:DescribeKey"},
+			Resource:  "*",
+			Condition: policydoc.Conditions{
+				"StringEquals": {"aws:SourceAccount": n.AccountID},
+				"StringLike":   {"kms:EncryptionContext:aws:cloudtrail:arn": fmt.Sprintf("arn:aws:cloudtrail:*:%s:trail/*", n.AccountID)},
+			},
+		}, policydoc.Statement{
+			// AWS Config writes snapshots into the audit bucket, whose
+			// default encryption is this key.
+			Sid:       "AllowConfigDelivery",
+			Effect:    policydoc.Allow,
+			Principal: policydoc.Service("config.amazonaws.com"),
+			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
+			Resource:  "*",
+			Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
 		})
 	}
 	return policydoc.New(statements...)

@@ -90,13 +90,17 @@ func TestKeyPolicies(t *testing.T) {
 				}
 			}
 			if purpose == Logs {
-				require.Len(t, doc.Statement, 3)
+				require.Len(t, doc.Statement, 5)
 				logs := doc.Statement[1]
 				assert.Equal(t, map[string]any{"Service": "logs.us-east-1.amazonaws.com"}, logs.Principal)
 				assert.Equal(t, "arn:aws:logs:us-east-1:111122223333:*", logs.Condition["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
 				alarms := doc.Statement[2]
 				assert.Equal(t, map[string]any{"Service": []any{"cloudwatch.amazonaws.com", "events.amazonaws.com"}}, alarms.Principal)
 				assert.Equal(t, "111122223333", alarms.Condition["StringEquals"]["aws:SourceAccount"])
+				trail := doc.Statement[3]
+				assert.Equal(t, map[string]any{"Service": "cloudtrail.amazonaws.com"}, trail.Principal)
+				assert.Equal(t, "arn:aws:cloudtrail:*:111122223333:trail/*", trail.Condition["StringLike"]["kms:EncryptionContext:aws:cloudtrail:arn"])
+				assert.Equal(t, map[string]any{"Service": "config.amazonaws.com"}, doc.Statement[4].Principal)
 			} else {
 				assert.Len(t, doc.Statement, 1, "only the logs key names a service")
 			}

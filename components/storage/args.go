@@ -46,6 +46,17 @@ type BucketArgs struct {
 	// Tags are extra tags (backup=true); required tags come from the
 	// provider.
 	Tags map[string]string
+	// ServiceWriters are AWS services that deliver into this bucket
+	// (CloudTrail, Config), each under its own prefix.
+	ServiceWriters []ServiceWriter
+}
+
+// ServiceWriter lets an AWS service of this account write under a prefix.
+type ServiceWriter struct {
+	// Service is the service principal, such as cloudtrail.amazonaws.com.
+	Service string
+	// Prefix is the key prefix the service writes under.
+	Prefix string
 }
 
 // Lifecycle is the bucket's lifecycle policy.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
@@ -118,7 +119,7 @@ func build(ctx *pulumi.Context, name string, a BucketArgs, b *Bucket) error {
 	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
 		Bucket: id,
 		Policy: policydoc.FromOutputs(func(v []string) policydoc.Document {
-			return BucketPolicy(a.Namer, v[0], a.AccessLogTarget)
+			return BucketPolicy(a.Namer, v[0], a.AccessLogTarget, a.ServiceWriters...)
 		}, bucket.Arn),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{pab, ownership})); err != nil {
 		return err
@@ -198,8 +199,9 @@ func lifecycleRules(a BucketArgs) s3.BucketLifecycleConfigurationV2RuleArray {
 
 // BucketPolicy denies every request without TLS, or with TLS older than
 // 1.2, to anyone. An access log target also admits the S3 logging service,
-// for this account's buckets only.
-func BucketPolicy(n naming.Namer, arn string, accessLogTarget bool) policydoc.Document {
+// and service writers (CloudTrail, Config) may check the bucket and write
+// under their prefix, for this account only.
+func BucketPolicy(n naming.Namer, arn string, accessLogTarget bool, writers ...ServiceWriter) policydoc.Document {
 	resources := []string{arn, arn + "/*"}
 	statements := []policydoc.Statement{
 		{
@@ -228,6 +230,27 @@ func BucketPolicy(n naming.Namer, arn string, accessLogTarget bool) policydoc.Do
 			Resource:  arn + "/*",
 			Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
 		})
+	}
+	for _, w := range writers {
+		name := strings.ReplaceAll(strings.TrimSuffix(w.Service, ".amazonaws.com"), ".", "")
+		sid := strings.ToUpper(name[:1]) + name[1:]
+		statements = append(statements,
+			policydoc.Statement{
+				Sid:       "Allow" + sid + "BucketCheck",
+				Effect:    policydoc.Allow,
+				Principal: policydoc.Service(w.Service),
+				Action:    []string{"s3:GetBucketAcl", "s3:ListBucket"},
+				Resource:  arn,
+				Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
+			},
+			policydoc.Statement{
+				Sid:       "Allow" + sid + "Write",
+				Effect:    policydoc.Allow,
+				Principal: policydoc.Service(w.Service),
+				Action:    "s3:PutObject",
+				Resource:  fmt.Sprintf("%s/%s/AWSLogs/%s/*", arn, w.Prefix, n.AccountID),
+				Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
+			})
 	}
 	return policydoc.New(statements...)
 }

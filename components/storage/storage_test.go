@@ -285,3 +285,24 @@ func TestBucketValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceWriters(t *testing.T) {
+	doc := BucketPolicy(plantest.Namer("us-east-1"), "arn:aws:s3:::audit", false,
+		ServiceWriter{Service: "cloudtrail.amazonaws.com", Prefix: "cloudtrail"},
+		ServiceWriter{Service: "config.amazonaws.com", Prefix: "config"})
+	var parsed struct {
+		Statement []struct {
+			Sid       string
+			Principal any
+			Resource  any
+			Condition map[string]map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(doc.JSON()), &parsed))
+	require.Len(t, parsed.Statement, 6, "two TLS denies, then a check and a write per service")
+	write := parsed.Statement[3]
+	assert.Equal(t, "AllowCloudtrailWrite", write.Sid)
+	assert.Equal(t, "arn:aws:s3:::audit/cloudtrail/AWSLogs/111122223333/*", write.Resource)
+	assert.Equal(t, "111122223333", write.Condition["StringEquals"]["aws:SourceAccount"], "only this account's trails")
+	assert.Equal(t, "arn:aws:s3:::audit/config/AWSLogs/111122223333/*", parsed.Statement[5].Resource)
+}
