@@ -194,8 +194,8 @@ func init() {
 						continue
 					}
 					fed := strings.Join(strs(asMap(st["Principal"])["Federated"]), " ")
-					if !strings.Contains(fed, "oidc") {
-						continue
+					if !strings.Contains(fed, "oidc.eks.") {
+						continue // not an EKS service-account trust (GitHub OIDC, SAML)
 					}
 					scoped := false
 					for k, v := range asMap(asMap(st["Condition"])["StringEquals"]) {

@@ -358,6 +358,12 @@ func fabricate(r Resource, id, region, account string) map[string]string {
 	case "aws:iam/role:Role":
 		name, _ := r.Inputs["name"].(string)
 		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name)
+	case "aws:iam/policy:Policy":
+		name, _ := r.Inputs["name"].(string)
+		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:policy/%s", account, name)
+	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+		url, _ := r.Inputs["url"].(string)
+		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", account, strings.TrimPrefix(url, "https://"))
 	default:
 		out["arn"] = fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", mod, region, account, strings.ToLower(typeName(r.Type)), id)
 	}
