@@ -36,8 +36,8 @@ func init() {
 			Remediation: "Add the audit component's trail: isMultiRegionTrail, includeGlobalServiceEvents, enableLogFileValidation, kmsKeyId (logs key), cloudWatchLogsGroupArn.",
 			Stack: func(c *Check, s *Stack) {
 				trails := s.OfType(tTrail)
-				if len(trails) == 0 && c.Params.RequireAccountBaseline {
-					c.Fail(nil, "the stack has no CloudTrail trail (the account baseline is required of this stack)")
+				if len(trails) == 0 && c.Params.RequireTrail {
+					c.Fail(nil, "the stack has no CloudTrail trail (params.requireTrail is on for this stack)")
 				}
 				for _, t := range trails {
 					requireTrue(c, t, "the trail records one region only", "isMultiRegionTrail")

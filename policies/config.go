@@ -23,6 +23,19 @@ type Config struct {
 	// Waivers exempt named resources from a policy, with a reason, an
 	// expiry date and an approver.
 	Waivers []Waiver `yaml:"waivers"`
+	// Stacks override params per stack name, field by field (the dr stack
+	// has no trail of its own: the primary's multi-region trail covers it).
+	Stacks map[string]yaml.Node `yaml:"stacks"`
+
+	stackParams map[string]Params
+}
+
+// ParamsFor returns the params in force for a stack.
+func (c *Config) ParamsFor(stack string) Params {
+	if p, ok := c.stackParams[stack]; ok {
+		return p
+	}
+	return c.Params
 }
 
 // Waiver is an explicit, auditable exemption.
@@ -117,6 +130,16 @@ func ParseConfig(b []byte, source string) (*Config, error) {
 		} else {
 			w.expires = t
 		}
+	}
+	c.stackParams = map[string]Params{}
+	for stack, node := range c.Stacks {
+		p := c.Params
+		p.AllowedPublicPorts = append([]int(nil), c.Params.AllowedPublicPorts...)
+		if err := node.Decode(&p); err != nil {
+			add("stacks.%s: %v", stack, err)
+			continue
+		}
+		c.stackParams[stack] = p
 	}
 	p := c.Params
 	if p.MinBackupRetentionDays < 1 || p.MinSnapshotRetentionDays < 1 || p.AuditLogRetentionDays < 1 || p.MinKeyDeletionWindowDays < 7 || p.MaxSecretRotationDays < 1 || p.MinAZs < 1 {

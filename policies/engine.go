@@ -94,7 +94,7 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 			continue
 		}
 		report.Summary.Policies++
-		c := &Check{Policy: p, Params: cfg.Params, StackURN: stackURN}
+		c := &Check{Policy: p, Params: cfg.ParamsFor(opts.Stack), StackURN: stackURN}
 		if p.Resource != nil {
 			for _, r := range stack.OfType(p.Types...) {
 				p.Resource(c, r)

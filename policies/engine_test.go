@@ -27,7 +27,7 @@ func config(t *testing.T, yaml string) *Config {
 }
 
 func baselineElsewhere() string {
-	return "params:\n  requireAccountBaseline: false\n"
+	return "params:\n  requireAccountBaseline: false\n  requireTrail: false\n"
 }
 
 func TestEvaluateCountsAndEnforcement(t *testing.T) {
@@ -133,6 +133,25 @@ func TestConfigRejections(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func TestStackParams(t *testing.T) {
+	c := config(t, "stacks:\n  dr:\n    requireTrail: false\n")
+	assert.False(t, c.ParamsFor("dr").RequireTrail)
+	assert.True(t, c.ParamsFor("production").RequireTrail, "other stacks keep the global params")
+	assert.Equal(t, 14, c.ParamsFor("dr").MinBackupRetentionDays, "fields not overridden keep their value")
+	dr := Evaluate(nil, Options{Config: c, Stack: "dr", Now: day})
+	prod := Evaluate(nil, Options{Config: c, Stack: "production", Now: day})
+	has := func(r *Report, policy string) bool {
+		for _, v := range r.Violations {
+			if v.Policy == policy {
+				return true
+			}
+		}
+		return false
+	}
+	assert.False(t, has(dr, "cloudtrail-multi-region"))
+	assert.True(t, has(prod, "cloudtrail-multi-region"))
 }
 
 func TestPlatformConfigIsValid(t *testing.T) {

@@ -434,7 +434,7 @@ func fixtures() []fixture {
 		fail("lb-hardening", "defaults", R(tLoadBalancer, "api", in{"loadBalancerType": "application"})),
 
 		pass("cloudtrail-multi-region", "complete", trail),
-		{policy: "cloudtrail-multi-region", name: "baseline owned by another stack", pass: true, params: func(p *Params) { p.RequireAccountBaseline = false }},
+		{policy: "cloudtrail-multi-region", name: "trail owned by another stack", pass: true, params: func(p *Params) { p.RequireTrail = false }},
 		fail("cloudtrail-multi-region", "single region", R(tTrail, "trail", in{"isMultiRegionTrail": false, "enableLogFileValidation": true, "kmsKeyId": "k", "cloudWatchLogsGroupArn": "a"})),
 		fail("cloudtrail-multi-region", "no trail"),
 		pass("cloudtrail-bucket-private-logged", "private, logged", trail, bucket("audit", nil), onBucket(tBucketPAB, "audit", in{}), onBucket(tBucketLogging, "audit", in{"targetBucket": "logs"})),

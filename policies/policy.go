@@ -86,6 +86,9 @@ type Params struct {
 	// CloudTrail, Config and Security Hub. Turn it off for a second stack
 	// in an account whose baseline another stack owns.
 	RequireAccountBaseline bool `yaml:"requireAccountBaseline" json:"requireAccountBaseline"`
+	// RequireTrail makes the stack hold a CloudTrail trail. Off for a
+	// stack whose region another stack's multi-region trail covers.
+	RequireTrail bool `yaml:"requireTrail" json:"requireTrail"`
 	// SupportedKubernetesVersions are the EKS versions still in standard
 	// support.
 	SupportedKubernetesVersions []string `yaml:"supportedKubernetesVersions" json:"supportedKubernetesVersions"`
@@ -102,6 +105,7 @@ func DefaultParams() Params {
 		MaxSecretRotationDays:       90,
 		MinAZs:                      3,
 		RequireAccountBaseline:      true,
+		RequireTrail:                true,
 		SupportedKubernetesVersions: []string{"1.31", "1.32", "1.33", "1.34"},
 	}
 }

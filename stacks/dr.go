@@ -79,6 +79,15 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 
 	out := networkOutputs(vpc)
 	dataOutputs(out, data)
+	// Config in this region delivers to the primary's audit bucket; the
+	// API's DNS lives in the primary's zone.
+	sec := securityArgs{keys: keys, provider: home, auditBucketName: requireOutput(primaryRef, cfg.PrimaryStack, "auditBucketName")}
+	if cfg.Edge.Domain != "" {
+		sec.zoneID = requireOutput(primaryRef, cfg.PrimaryStack, "zoneId")
+	}
+	if err := security(ctx, e, sec, out); err != nil {
+		return nil, err
+	}
 	out["promoted"] = pulumi.Bool(cfg.DR.Promote)
 	out["role"] = pulumi.String(cfg.Role)
 	out["region"] = primaryDRRegion

@@ -95,6 +95,10 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	audit, err := storage.NewBucket(ctx, "audit", &storage.BucketArgs{
 		Namer: e.namer, Purpose: "audit", KmsKeyArn: keys.Arn(kms.Logs), AccessLogBucket: accessLogs.BucketName,
 		ObjectLockRetentionDays: lock, Lifecycle: lifecycle, Protect: protect,
+		ServiceWriters: []storage.ServiceWriter{
+			{Service: "cloudtrail.amazonaws.com", Prefix: "cloudtrail"},
+			{Service: "config.amazonaws.com", Prefix: "config"},
+		},
 		Replication: &storage.Replication{Destination: auditReplica, DestinationKmsKeyArn: replicaKeys.Arn(kms.Logs), DestinationRegion: cfg.DRRegion},
 	}, home)
 	if err != nil {
@@ -134,6 +138,12 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 
 	out := networkOutputs(vpc)
 	dataOutputs(out, tier)
+	if err := security(ctx, e, securityArgs{
+		keys: keys, provider: home, auditBucketName: audit.BucketName,
+		dataBucketArns: []pulumi.StringInput{data.Arn},
+	}, out); err != nil {
+		return nil, err
+	}
 	out["drBackupVaultArn"] = drVault.Arn
 	out["secretArns"] = secretArns
 	out["role"] = pulumi.String(cfg.Role)

@@ -115,6 +115,11 @@ const badStack = `config:
   platform:database: {engineVersion: "16.4"}
   platform:cache: {engineVersion: "7.1"}
   platform:backup: {vaultLock: governance}
+  platform:identity:
+    adminPrincipals: [arn:aws:iam::123456789012:role/admins]
+    auditorPrincipals: [arn:aws:iam::123456789012:role/auditors]
+    breakGlassPrincipals: [arn:aws:iam::123456789012:user/break-glass]
+    github: {repository: acme/platform}
 `
 
 // TestBadConfigRegistersNothing: every problem is listed with its field

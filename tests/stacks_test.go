@@ -290,8 +290,12 @@ func TestDRStack(t *testing.T) {
 }
 
 // TestPhysicalNamesAreUnique: no two resources of a type share a physical
-// name across both stacks (one account).
+// name in the same region (IAM and S3 names are global) across both stacks
+// (one account).
 func TestPhysicalNamesAreUnique(t *testing.T) {
+	global := func(typ string) bool {
+		return strings.HasPrefix(typ, "aws:iam/") || typ == "aws:s3/bucketV2:BucketV2" || typ == "aws:route53/zone:Zone"
+	}
 	seen := map[string]string{}
 	for _, stack := range allStacks {
 		p := planStack(t, stack)
@@ -300,11 +304,11 @@ func TestPhysicalNamesAreUnique(t *testing.T) {
 			if !ok {
 				name, ok = r.Inputs["bucket"].(string)
 			}
-			if !ok || !r.Custom || r.Read {
-				continue
+			if !ok || !r.Custom || r.Read || r.Type == "aws:guardduty/detectorFeature:DetectorFeature" {
+				continue // detector features are named after the feature, per detector
 			}
 			key := r.Type + " " + name
-			if r.Type == "aws:ec2/securityGroup:SecurityGroup" || r.Type == "aws:cloudwatch/logGroup:LogGroup" {
+			if !global(r.Type) {
 				region := ""
 				if prov, ok := p.ByURN(r.Provider); ok {
 					region, _ = prov.Inputs["region"].(string)

@@ -358,6 +358,8 @@ func fabricate(r Resource, id, region, account string) map[string]string {
 	case "aws:iam/role:Role":
 		name, _ := r.Inputs["name"].(string)
 		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name)
+	case "aws:route53/zone:Zone":
+		out["zoneId"] = "Z" + strings.ToUpper(strings.ReplaceAll(id, "-", ""))
 	case "aws:iam/policy:Policy":
 		name, _ := r.Inputs["name"].(string)
 		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:policy/%s", account, name)

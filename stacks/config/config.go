@@ -71,6 +71,59 @@ type StackConfig struct {
 	DR DR `json:"dr"`
 	// Secrets are the application secrets (values are set outside Pulumi).
 	Secrets []Secret `json:"secrets"`
+	// Audit shapes the audit and detection baseline.
+	Audit Audit `json:"audit"`
+	// Edge shapes the WAF and the API's DNS.
+	Edge Edge `json:"edge"`
+	// Identity shapes the account's human and CI roles (primary role only:
+	// IAM is global).
+	Identity Identity `json:"identity"`
+}
+
+// Audit is platform:audit. Unset switches follow the role: the primary
+// stack owns the trail and global recording; both run the regional
+// detectors.
+type Audit struct {
+	Trail                      *bool  `json:"trail"`
+	OrganizationTrail          bool   `json:"organizationTrail"`
+	AccountBaseline            *bool  `json:"accountBaseline"`
+	RecordGlobalResources      *bool  `json:"recordGlobalResources"`
+	LogRetentionDays           int    `json:"logRetentionDays"`
+	FindingPublishingFrequency string `json:"findingPublishingFrequency"`
+}
+
+// Edge is platform:edge.
+type Edge struct {
+	// RateLimit per IP per 5 minutes; unset means 2000.
+	RateLimit        *int     `json:"rateLimit"`
+	AnonymousIPList  *bool    `json:"anonymousIpList"`
+	BlockedCountries []string `json:"blockedCountries"`
+	LoadBalancerArn  string   `json:"loadBalancerArn"`
+	// Domain of the API; ZoneName creates the zone (primary), the dr stack
+	// uses the primary's zone.
+	Domain          string `json:"domain"`
+	ZoneName        string `json:"zoneName"`
+	HealthCheckPath string `json:"healthCheckPath"`
+}
+
+// Identity is platform:identity.
+type Identity struct {
+	PasswordPolicy         *bool    `json:"passwordPolicy"`
+	MaxPasswordAgeDays     int      `json:"maxPasswordAgeDays"`
+	AdminPrincipals        []string `json:"adminPrincipals"`
+	AuditorPrincipals      []string `json:"auditorPrincipals"`
+	BreakGlassPrincipals   []string `json:"breakGlassPrincipals"`
+	MaxSessionSeconds      int      `json:"maxSessionSeconds"`
+	GitHub                 GitHub   `json:"github"`
+	ServiceControlPolicies bool     `json:"serviceControlPolicies"`
+	OrganizationTarget     string   `json:"organizationTarget"`
+	AllowedRegions         []string `json:"allowedRegions"`
+}
+
+// GitHub names the repository and branch CI deploys from.
+type GitHub struct {
+	Repository string `json:"repository"`
+	Branch     string `json:"branch"`
 }
 
 // Database is platform:database.
@@ -213,7 +266,7 @@ const (
 
 // keys are the top-level keys of the namespace, in the order the reference
 // documents them. Load reads exactly these.
-var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets"}
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity"}
 
 // Keys returns the top-level keys the platform reads, without namespace.
 func Keys() []string { return append([]string(nil), keys...) }
@@ -285,6 +338,9 @@ func Parse(raw map[string]string) (StackConfig, error) {
 	obj("backup", &c.Backup)
 	obj("dr", &c.DR)
 	obj("secrets", &c.Secrets)
+	obj("audit", &c.Audit)
+	obj("edge", &c.Edge)
+	obj("identity", &c.Identity)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return c, errors.Join(errs...)
@@ -341,6 +397,33 @@ func (c StackConfig) WithDefaults() StackConfig {
 		c.DR.CacheNodeType = c.Cache.NodeType
 	}
 	setDefault(&c.DR.CacheReplicas, 1)
+	primary := c.Role == RolePrimary
+	boolDefault := func(v **bool, d bool) {
+		if *v == nil {
+			*v = &d
+		}
+	}
+	boolDefault(&c.Audit.Trail, primary) // one multi-region trail, in the primary
+	boolDefault(&c.Audit.AccountBaseline, true)
+	boolDefault(&c.Audit.RecordGlobalResources, primary) // global resources once
+	setDefault(&c.Audit.LogRetentionDays, 365)
+	if c.Audit.FindingPublishingFrequency == "" {
+		c.Audit.FindingPublishingFrequency = "FIFTEEN_MINUTES"
+	}
+	if c.Edge.RateLimit == nil {
+		limit := 2000
+		c.Edge.RateLimit = &limit
+	}
+	boolDefault(&c.Edge.AnonymousIPList, true)
+	if c.Edge.Domain != "" && c.Edge.HealthCheckPath == "" {
+		c.Edge.HealthCheckPath = "/healthz"
+	}
+	boolDefault(&c.Identity.PasswordPolicy, primary)
+	setDefault(&c.Identity.MaxPasswordAgeDays, 90)
+	setDefault(&c.Identity.MaxSessionSeconds, 3600)
+	if c.Identity.GitHub.Branch == "" {
+		c.Identity.GitHub.Branch = "main"
+	}
 	c.Secrets = append([]Secret(nil), c.Secrets...)
 	for i := range c.Secrets {
 		setDefault(&c.Secrets[i].RotationDays, 30)

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,8 +23,14 @@ func validPrimary() map[string]string {
 		"database":  `{"engineVersion":"16.4"}`,
 		"cache":     `{"engineVersion":"7.1"}`,
 		"backup":    `{"vaultLock":"governance"}`,
+		"identity":  identityJSON,
 	}
 }
+
+const identityJSON = `{"adminPrincipals":["arn:aws:iam::111122223333:role/sso-admins"],` +
+	`"auditorPrincipals":["arn:aws:iam::111122223333:role/sso-auditors"],` +
+	`"breakGlassPrincipals":["arn:aws:iam::111122223333:user/break-glass"],` +
+	`"github":{"repository":"acme/platform"}}`
 
 func with(base map[string]string, key, value string) map[string]string {
 	out := maps.Clone(base)
@@ -57,6 +64,11 @@ func TestParseAppliesDefaults(t *testing.T) {
 	assert.Equal(t, 7, c.Cache.SnapshotRetentionDays)
 	assert.Equal(t, DR{InstanceClass: "db.r6g.xlarge", CacheNodeType: "cache.r6g.large", CacheReplicas: 1}, c.DR)
 	assert.Equal(t, Backup{VaultLock: "governance", MinRetentionDays: 7, MaxRetentionDays: 400}, c.Backup)
+	assert.True(t, *c.Audit.Trail, "the primary owns the trail")
+	assert.True(t, *c.Audit.RecordGlobalResources)
+	assert.Equal(t, 2000, *c.Edge.RateLimit)
+	assert.True(t, *c.Identity.PasswordPolicy)
+	assert.Equal(t, "main", c.Identity.GitHub.Branch)
 }
 
 func TestParseDR(t *testing.T) {
@@ -64,6 +76,7 @@ func TestParseDR(t *testing.T) {
 	raw = with(raw, "region", "us-west-2")
 	raw = with(raw, "drRegion", "")
 	raw = with(raw, "primaryStack", "acme/platform/production")
+	raw = with(raw, "identity", "")
 	raw = with(raw, "network", `{"azs":["us-west-2a","us-west-2b","us-west-2c"],"vpcCidr":"10.20.0.0/16"}`)
 	c, err := Parse(raw)
 	require.NoError(t, err)
@@ -101,7 +114,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
 		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
 		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
-		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity"}},
 		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
 		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
 		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{
@@ -128,6 +141,12 @@ func TestValidationErrors(t *testing.T) {
 			"secrets[0].rotationLambdaArn: a rotation function and its role are required: secrets rotate",
 			"secrets[0].rotationDays: must be at most 90, got 365",
 		}},
+		{"oidc subject wildcard", with(validPrimary(), "identity", strings.Replace(identityJSON, `"acme/platform"`, `"repo:*"`, 1)), []string{`identity.github.repository: must be owner/name without wildcards (the OIDC subject is scoped to it), got "repo:*"`}},
+		{"no admins", with(validPrimary(), "identity", strings.Replace(identityJSON, `"arn:aws:iam::111122223333:role/sso-admins"`, ``, 1)), []string{"identity.adminPrincipals: name at least one IAM user or role ARN that may assume the role with MFA"}},
+		{"wildcard principal", with(validPrimary(), "identity", strings.Replace(identityJSON, `role/sso-auditors`, `role/*`, 1)), []string{`identity.auditorPrincipals[0]: must be an IAM user or role ARN without wildcards, got "arn:aws:iam::111122223333:role/*"`}},
+		{"rate limit of zero", with(validPrimary(), "edge", `{"rateLimit":0}`), []string{"edge.rateLimit: must be at least 100 requests per 5 minutes per IP (the AWS minimum), got 0"}},
+		{"short audit retention", with(validPrimary(), "audit", `{"logRetentionDays":90}`), []string{"audit.logRetentionDays: audit logs are kept at least 365 days (PCI DSS 10.5.1), got 90"}},
+		{"domain outside its zone", with(validPrimary(), "edge", `{"domain":"api.example.com","zoneName":"other.com"}`), []string{`edge.zoneName: "other.com" is not a parent of edge.domain "api.example.com"`}},
 		{"storage rules", with(validPrimary(), "storage", `{"transitionToIaDays":10,"transitionToGlacierDays":20,"noncurrentVersionExpirationDays":30,"accessLogExpirationDays":7}`), []string{
 			"storage.transitionToIaDays: must be at least 30 (the S3 minimum for Standard-IA), got 10",
 			"storage.transitionToGlacierDays: must be at least 30 days after transitionToIaDays (10), got 20",

@@ -75,7 +75,76 @@ func (c StackConfig) Validate() error {
 	errs = append(errs, c.KMS.validate(c.IsProduction())...)
 	errs = append(errs, c.Storage.validate()...)
 	errs = append(errs, c.dataTier()...)
+	errs = append(errs, c.security()...)
 	return errors.Join(errs...)
+}
+
+var (
+	repoName      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	branchName    = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
+	principalARN  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/[A-Za-z0-9+=,.@_/-]+$`)
+	dnsName       = regexp.MustCompile(`^([a-z0-9-]+\.)+[a-z]{2,}$`)
+	publishPeriod = map[string]bool{"FIFTEEN_MINUTES": true, "ONE_HOUR": true, "SIX_HOURS": true}
+)
+
+// security validates audit, edge and identity.
+func (c StackConfig) security() []error {
+	var errs []error
+	add := func(path, format string, args ...any) { errs = append(errs, fieldErr(path, format, args...)) }
+	if c.Audit.LogRetentionDays < 365 {
+		add("audit.logRetentionDays", "audit logs are kept at least 365 days (PCI DSS 10.5.1), got %d", c.Audit.LogRetentionDays)
+	}
+	if !publishPeriod[c.Audit.FindingPublishingFrequency] {
+		add("audit.findingPublishingFrequency", "must be FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS, got %q", c.Audit.FindingPublishingFrequency)
+	}
+	if c.Audit.OrganizationTrail && (c.Audit.Trail == nil || !*c.Audit.Trail) {
+		add("audit.organizationTrail", "needs audit.trail")
+	}
+	if c.Audit.RecordGlobalResources != nil && *c.Audit.RecordGlobalResources && (c.Audit.AccountBaseline == nil || !*c.Audit.AccountBaseline) {
+		add("audit.recordGlobalResources", "needs audit.accountBaseline (the Config recorder)")
+	}
+	if c.Edge.RateLimit != nil && *c.Edge.RateLimit < 100 {
+		add("edge.rateLimit", "must be at least 100 requests per 5 minutes per IP (the AWS minimum), got %d", *c.Edge.RateLimit)
+	}
+	if c.Edge.Domain != "" && !dnsName.MatchString(c.Edge.Domain) {
+		add("edge.domain", "must be a lower-case DNS name, got %q", c.Edge.Domain)
+	}
+	if c.Role == RolePrimary && c.Edge.Domain != "" && c.Edge.ZoneName == "" {
+		add("edge.zoneName", "is required with edge.domain in the primary stack, which owns the zone")
+	}
+	if c.Edge.ZoneName != "" && c.Edge.Domain != "" && !strings.HasSuffix(c.Edge.Domain, "."+c.Edge.ZoneName) {
+		add("edge.zoneName", "%q is not a parent of edge.domain %q", c.Edge.ZoneName, c.Edge.Domain)
+	}
+	if c.Role != RolePrimary {
+		return errs // IAM is global: the primary stack owns the identities
+	}
+	id := c.Identity
+	for _, list := range []struct {
+		path string
+		arns []string
+	}{{"identity.adminPrincipals", id.AdminPrincipals}, {"identity.auditorPrincipals", id.AuditorPrincipals}, {"identity.breakGlassPrincipals", id.BreakGlassPrincipals}} {
+		if len(list.arns) == 0 {
+			add(list.path, "name at least one IAM user or role ARN that may assume the role with MFA")
+		}
+		for i, p := range list.arns {
+			if !principalARN.MatchString(p) || strings.Contains(p, "*") {
+				add(fmt.Sprintf("%s[%d]", list.path, i), "must be an IAM user or role ARN without wildcards, got %q", p)
+			}
+		}
+	}
+	if !repoName.MatchString(id.GitHub.Repository) {
+		add("identity.github.repository", "must be owner/name without wildcards (the OIDC subject is scoped to it), got %q", id.GitHub.Repository)
+	}
+	if !branchName.MatchString(id.GitHub.Branch) {
+		add("identity.github.branch", "must be a branch name without wildcards, got %q", id.GitHub.Branch)
+	}
+	if id.MaxSessionSeconds < 900 || id.MaxSessionSeconds > 43200 {
+		add("identity.maxSessionSeconds", "must be 900 to 43200, got %d", id.MaxSessionSeconds)
+	}
+	if id.ServiceControlPolicies && (id.OrganizationTarget == "" || len(id.AllowedRegions) == 0) {
+		add("identity.organizationTarget", "serviceControlPolicies needs organizationTarget (a root or OU id) and allowedRegions")
+	}
+	return errs
 }
 
 var (
