@@ -32,12 +32,8 @@ func planAudit(t *testing.T, mutate func(*AuditArgs)) *plan.Plan {
 	if mutate != nil {
 		mutate(a)
 	}
-	return plantest.Run(t, func(ctx *pulumi.Context) error {
-		prov, err := plantest.Provider(ctx, "us-east-1")
-		if err != nil {
-			return err
-		}
-		_, err = NewAudit(ctx, "audit", a, prov)
+	return plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		_, err := NewAudit(ctx, "audit", a, prov)
 		return err
 	})
 }

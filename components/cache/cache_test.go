@@ -33,12 +33,8 @@ func planCache(t *testing.T, mutate func(*CacheArgs)) *plan.Plan {
 	if mutate != nil {
 		mutate(args)
 	}
-	return plantest.Run(t, func(ctx *pulumi.Context) error {
-		prov, err := plantest.Provider(ctx, "us-east-1")
-		if err != nil {
-			return err
-		}
-		_, err = NewCache(ctx, "cache", args, prov)
+	return plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		_, err := NewCache(ctx, "cache", args, prov)
 		return err
 	})
 }
@@ -143,13 +139,10 @@ func TestCacheValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := baseArgs()
 			tt.mutate(args)
-			p, err := plantest.RunErr(func(ctx *pulumi.Context) error {
+			plantest.ExpectInvalid(t, func(ctx *pulumi.Context) error {
 				_, err := NewCache(ctx, "cache", args)
 				return err
-			})
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Empty(t, p.Resources)
+			}, tt.want)
 		})
 	}
 }

@@ -41,12 +41,8 @@ func planDB(t *testing.T, mutate func(*DatabaseArgs)) *plan.Plan {
 	if mutate != nil {
 		mutate(args)
 	}
-	return plantest.Run(t, func(ctx *pulumi.Context) error {
-		prov, err := plantest.Provider(ctx, args.Namer.Region)
-		if err != nil {
-			return err
-		}
-		_, err = NewDatabase(ctx, "db", args, prov)
+	return plantest.RunWithProvider(t, args.Namer.Region, func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		_, err := NewDatabase(ctx, "db", args, prov)
 		return err
 	})
 }
@@ -254,13 +250,10 @@ func TestDatabaseValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := baseArgs()
 			tt.mutate(args)
-			p, err := plantest.RunErr(func(ctx *pulumi.Context) error {
+			plantest.ExpectInvalid(t, func(ctx *pulumi.Context) error {
 				_, err := NewDatabase(ctx, "db", args)
 				return err
-			})
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Empty(t, p.Resources)
+			}, tt.want)
 		})
 	}
 }

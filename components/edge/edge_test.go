@@ -30,12 +30,8 @@ func planEdge(t *testing.T, mutate func(*EdgeArgs)) *plan.Plan {
 	if mutate != nil {
 		mutate(a)
 	}
-	return plantest.Run(t, func(ctx *pulumi.Context) error {
-		prov, err := plantest.Provider(ctx, "us-east-1")
-		if err != nil {
-			return err
-		}
-		_, err = NewEdge(ctx, "edge", a, prov)
+	return plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		_, err := NewEdge(ctx, "edge", a, prov)
 		return err
 	})
 }
@@ -133,13 +129,10 @@ func TestEdgeValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := args()
 			tt.mutate(a)
-			p, err := plantest.RunErr(func(ctx *pulumi.Context) error {
+			plantest.ExpectInvalid(t, func(ctx *pulumi.Context) error {
 				_, err := NewEdge(ctx, "edge", a)
 				return err
-			})
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Empty(t, p.Resources)
+			}, tt.want)
 		})
 	}
 }

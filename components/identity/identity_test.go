@@ -33,12 +33,8 @@ func planIdentity(t *testing.T, mutate func(*IdentityArgs)) *plan.Plan {
 	if mutate != nil {
 		mutate(a)
 	}
-	return plantest.Run(t, func(ctx *pulumi.Context) error {
-		prov, err := plantest.Provider(ctx, "us-east-1")
-		if err != nil {
-			return err
-		}
-		_, err = NewIdentity(ctx, "identity", a, prov)
+	return plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		_, err := NewIdentity(ctx, "identity", a, prov)
 		return err
 	})
 }
@@ -178,13 +174,10 @@ func TestIdentityValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := args()
 			tt.mutate(a)
-			p, err := plantest.RunErr(func(ctx *pulumi.Context) error {
+			plantest.ExpectInvalid(t, func(ctx *pulumi.Context) error {
 				_, err := NewIdentity(ctx, "identity", a)
 				return err
-			})
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Empty(t, p.Resources)
+			}, tt.want)
 		})
 	}
 }

@@ -14,12 +14,8 @@ import (
 
 func planKeys(t *testing.T, args *KeysArgs) *plan.Plan {
 	t.Helper()
-	return plantest.Run(t, func(ctx *pulumi.Context) error {
-		prov, err := plantest.Provider(ctx, "us-east-1")
-		if err != nil {
-			return err
-		}
-		_, err = NewKeys(ctx, "kms", args, prov)
+	return plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		_, err := NewKeys(ctx, "kms", args, prov)
 		return err
 	})
 }
@@ -122,13 +118,10 @@ func TestKeysValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := plantest.RunErr(func(ctx *pulumi.Context) error {
+			plantest.ExpectInvalid(t, func(ctx *pulumi.Context) error {
 				_, err := NewKeys(ctx, "kms", &tt.args)
 				return err
-			})
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Empty(t, p.Resources, "bad args register nothing")
+			}, tt.want)
 		})
 	}
 }

@@ -28,12 +28,8 @@ func planVpc(t *testing.T, mutate func(*VpcArgs)) *plan.Plan {
 	if mutate != nil {
 		mutate(args)
 	}
-	return plantest.Run(t, func(ctx *pulumi.Context) error {
-		prov, err := plantest.Provider(ctx, "us-east-1")
-		if err != nil {
-			return err
-		}
-		_, err = NewVpc(ctx, "net", args, prov)
+	return plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		_, err := NewVpc(ctx, "net", args, prov)
 		return err
 	})
 }

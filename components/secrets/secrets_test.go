@@ -29,12 +29,8 @@ func args() *SecretArgs {
 }
 
 func TestSecret(t *testing.T) {
-	p := plantest.Run(t, func(ctx *pulumi.Context) error {
-		prov, err := plantest.Provider(ctx, "us-east-1")
-		if err != nil {
-			return err
-		}
-		_, err = NewSecret(ctx, "api-key", args(), prov)
+	p := plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		_, err := NewSecret(ctx, "api-key", args(), prov)
 		return err
 	})
 	s, ok := p.Named("aws:secretsmanager/secret:Secret", "api-key")

@@ -4,6 +4,7 @@
 package plantest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -78,4 +79,35 @@ func Provider(ctx *pulumi.Context, region string) (pulumi.ResourceOption, error)
 // Namer is the namer component tests use.
 func Namer(region string) naming.Namer {
 	return naming.Namer{Project: Project, Environment: "production", Region: region, AccountID: Account}
+}
+
+// RunWithProvider plans body with an explicit AWS provider for region,
+// which body passes to the component under test.
+func RunWithProvider(t testing.TB, region string, body func(ctx *pulumi.Context, provider pulumi.ResourceOption) error) *plan.Plan {
+	t.Helper()
+	return Run(t, func(ctx *pulumi.Context) error {
+		prov, err := Provider(ctx, region)
+		if err != nil {
+			return err
+		}
+		return body(ctx, prov)
+	})
+}
+
+// ExpectInvalid asserts that body fails with an error containing each of
+// want and registers nothing: bad arguments never reach AWS.
+func ExpectInvalid(t testing.TB, body func(ctx *pulumi.Context) error, want ...string) {
+	t.Helper()
+	p, err := RunErr(body)
+	if err == nil {
+		t.Fatalf("expected an error containing %q", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+	if len(p.Resources) > 0 {
+		t.Errorf("bad arguments registered %d resources", len(p.Resources))
+	}
 }
