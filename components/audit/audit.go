@@ -192,12 +192,7 @@ func trail(ctx *pulumi.Context, name string, a AuditArgs, parent pulumi.Resource
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}
-	trust := policydoc.New(policydoc.Statement{
-		Effect:    policydoc.Allow,
-		Principal: policydoc.Service("cloudtrail.amazonaws.com"),
-		Action:    "sts:AssumeRole",
-		Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
-	})
+	trust := policydoc.ServiceTrust("cloudtrail.amazonaws.com", n.AccountID)
 	role, err := iam.NewRole(ctx, name+"-cloudtrail", &iam.RoleArgs{
 		Name:             pulumi.String(n.Name(naming.IAMRole, "cloudtrail-logs")),
 		Description:      pulumi.String("CloudTrail delivery to CloudWatch Logs"),
@@ -319,12 +314,7 @@ func cisAlarms(ctx *pulumi.Context, name string, a AuditArgs, group pulumi.Strin
 
 func baseline(ctx *pulumi.Context, name string, a AuditArgs, parent pulumi.ResourceOption) error {
 	n := a.Namer
-	trust := policydoc.New(policydoc.Statement{
-		Effect:    policydoc.Allow,
-		Principal: policydoc.Service("config.amazonaws.com"),
-		Action:    "sts:AssumeRole",
-		Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
-	})
+	trust := policydoc.ServiceTrust("config.amazonaws.com", n.AccountID)
 	role, err := iam.NewRole(ctx, name+"-config", &iam.RoleArgs{
 		Name:             pulumi.String(n.Name(naming.IAMRole, "config")),
 		Description:      pulumi.String("AWS Config recorder"),

@@ -233,12 +233,7 @@ func NewPlan(ctx *pulumi.Context, name string, args *PlanArgs, opts ...pulumi.Re
 		return nil, fmt.Errorf("backup %s: %w", name, err)
 	}
 
-	trust := policydoc.New(policydoc.Statement{
-		Effect:    policydoc.Allow,
-		Principal: policydoc.Service("backup.amazonaws.com"),
-		Action:    "sts:AssumeRole",
-		Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
-	})
+	trust := policydoc.ServiceTrust("backup.amazonaws.com", n.AccountID)
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
 		Name:             pulumi.String(n.Name(naming.IAMRole, "backup")),
 		Description:      pulumi.String("AWS Backup: back up and restore what the plan selects"),

@@ -121,12 +121,7 @@ func build(ctx *pulumi.Context, name string, a DatabaseArgs, d *Database) error 
 		return err
 	}
 
-	monitoringTrust := policydoc.New(policydoc.Statement{
-		Effect:    policydoc.Allow,
-		Principal: policydoc.Service("monitoring.rds.amazonaws.com"),
-		Action:    "sts:AssumeRole",
-		Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
-	})
+	monitoringTrust := policydoc.ServiceTrust("monitoring.rds.amazonaws.com", n.AccountID)
 	monitoring, err := iam.NewRole(ctx, name+"-monitoring", &iam.RoleArgs{
 		Name:             pulumi.String(n.Name(naming.IAMRole, "rds-monitoring")),
 		Description:      pulumi.String("RDS enhanced monitoring"),

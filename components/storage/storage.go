@@ -262,12 +262,7 @@ func BucketPolicy(n naming.Namer, arn string, accessLogTarget bool, writers ...S
 func replicate(ctx *pulumi.Context, name string, a BucketArgs, bucket *s3.BucketV2, versioning *s3.BucketVersioningV2, parent pulumi.ResourceOption) error {
 	r := a.Replication
 	n := a.Namer
-	trust := policydoc.New(policydoc.Statement{
-		Effect:    policydoc.Allow,
-		Principal: policydoc.Service("s3.amazonaws.com"),
-		Action:    "sts:AssumeRole",
-		Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
-	})
+	trust := policydoc.ServiceTrust("s3.amazonaws.com", n.AccountID)
 	role, err := iam.NewRole(ctx, name+"-replication", &iam.RoleArgs{
 		Name:             pulumi.String(n.Name(naming.IAMRole, a.Purpose, "replication")),
 		Description:      pulumi.Sprintf("Replicates the %s bucket to %s", a.Purpose, r.DestinationRegion),

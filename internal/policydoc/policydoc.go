@@ -86,3 +86,15 @@ func FromOutputs(build func(values []string) Document, inputs ...pulumi.StringIn
 		return build(strs).JSON()
 	}).(pulumi.StringOutput)
 }
+
+// ServiceTrust is the trust policy of a service role: only the AWS service
+// may assume it, and only on behalf of this account (the confused-deputy
+// guard).
+func ServiceTrust(service, accountID string) Document {
+	return New(Statement{
+		Effect:    Allow,
+		Principal: Service(service),
+		Action:    "sts:AssumeRole",
+		Condition: Conditions{"StringEquals": {"aws:SourceAccount": accountID}},
+	})
+}

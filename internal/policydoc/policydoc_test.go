@@ -25,3 +25,9 @@ func TestPrincipals(t *testing.T) {
 	assert.Equal(t, map[string]any{"AWS": "a"}, AWS("a"))
 	assert.Equal(t, map[string]any{"AWS": []string{"a", "b"}}, AWS("a", "b"))
 }
+
+func TestServiceTrust(t *testing.T) {
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"backup.amazonaws.com"},
+		"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`,
+		ServiceTrust("backup.amazonaws.com", "111122223333").JSON())
+}
