@@ -30,6 +30,9 @@ const projectDir = ".."
 
 var allStacks = []string{"production", "dr"}
 
+// stackProgram is the program every test plans: the one main.go runs.
+var stackProgram = stacks.Program
+
 var (
 	plannerOnce sync.Once
 	planner     *plan.Planner
@@ -39,7 +42,7 @@ var (
 // planStack plans a stack of the repository's project once per test run.
 func planStack(t testing.TB, stack string) *plan.Plan {
 	t.Helper()
-	plannerOnce.Do(func() { planner, plannerErr = plan.NewPlanner(projectDir, stacks.Program) })
+	plannerOnce.Do(func() { planner, plannerErr = plan.NewPlanner(projectDir, stackProgram) })
 	require.NoError(t, plannerErr)
 	p, err := planner.Plan(stack)
 	require.NoError(t, err, "plan %s", stack)
