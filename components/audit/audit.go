@@ -29,7 +29,8 @@ import (
 type AuditArgs struct {
 	// Namer names everything and gives the account and region.
 	Namer naming.Namer
-	// LogsKmsKeyArn encrypts the trail, its log group and Config delivery.
+	// LogsKmsKeyArn encrypts the trail and its log group (Config objects
+	// take the audit bucket's default key).
 	LogsKmsKeyArn pulumi.StringInput
 	// AuditBucketName receives CloudTrail (prefix cloudtrail) and Config
 	// (prefix config); its policy must admit both (storage ServiceWriters).
@@ -339,11 +340,13 @@ func baseline(ctx *pulumi.Context, name string, a AuditArgs, parent pulumi.Resou
 	if err != nil {
 		return err
 	}
+	// No key of its own: the audit bucket's default encryption (the
+	// primary region's logs key) applies, which also works when a DR-region
+	// recorder delivers across regions.
 	channel, err := cfg.NewDeliveryChannel(ctx, name, &cfg.DeliveryChannelArgs{
 		Name:         pulumi.String(n.Name(naming.Generic, "config")),
 		S3BucketName: a.AuditBucketName,
 		S3KeyPrefix:  pulumi.String("config"),
-		S3KmsKeyArn:  a.LogsKmsKeyArn,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{recorder}))
 	if err != nil {
 		return err

@@ -96,7 +96,7 @@ func TestConfig(t *testing.T) {
 	assert.Equal(t, true, plantest.Input(rec, "recordingGroup", "includeGlobalResourceTypes"))
 	ch, _ := p.Named("aws:cfg/deliveryChannel:DeliveryChannel", "audit")
 	assert.Equal(t, "audit-bucket", ch.Inputs["s3BucketName"])
-	assert.Equal(t, logsKey, ch.Inputs["s3KmsKeyArn"])
+	assert.NotContains(t, ch.Inputs, "s3KmsKeyArn", "the bucket's default key applies, across regions too")
 	st, _ := p.Named("aws:cfg/recorderStatus:RecorderStatus", "audit")
 	assert.Equal(t, true, st.Inputs["isEnabled"])
 	var rules []string
