@@ -41,12 +41,8 @@ func planCache(t *testing.T, mutate func(*CacheArgs)) *plan.Plan {
 
 func TestCacheChildren(t *testing.T) {
 	p := planCache(t, nil)
-	comp, ok := p.Named("platform:cache:Cache", "cache")
-	require.True(t, ok)
-	got := map[string]int{}
-	for _, c := range p.Children(comp.URN) {
-		got[c.Type]++
-	}
+	got := p.ChildTypes("platform:cache:Cache", "cache")
+	require.NotNil(t, got)
 	assert.Equal(t, map[string]int{
 		"aws:ec2/securityGroup:SecurityGroup":               1,
 		"aws:elasticache/parameterGroup:ParameterGroup":     1,

@@ -49,12 +49,8 @@ func planDB(t *testing.T, mutate func(*DatabaseArgs)) *plan.Plan {
 
 func TestDatabaseChildren(t *testing.T) {
 	p := planDB(t, nil)
-	comp, ok := p.Named("platform:database:Database", "db")
-	require.True(t, ok)
-	got := map[string]int{}
-	for _, c := range p.Children(comp.URN) {
-		got[c.Type]++
-	}
+	got := p.ChildTypes("platform:database:Database", "db")
+	require.NotNil(t, got)
 	assert.Equal(t, map[string]int{
 		"aws:ec2/securityGroup:SecurityGroup":               1,
 		"aws:rds/parameterGroup:ParameterGroup":             1,

@@ -58,12 +58,7 @@ func planBuckets(t *testing.T, mutate func(*BucketArgs)) *plan.Plan {
 }
 
 func childTypes(p *plan.Plan, name string) map[string]int {
-	comp, _ := p.Named("platform:storage:Bucket", name)
-	out := map[string]int{}
-	for _, c := range p.Children(comp.URN) {
-		out[c.Type]++
-	}
-	return out
+	return p.ChildTypes("platform:storage:Bucket", name)
 }
 
 func TestBucketChildren(t *testing.T) {

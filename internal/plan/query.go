@@ -63,3 +63,17 @@ func (p *Plan) Types() []string {
 	sort.Strings(out)
 	return out
 }
+
+// ChildTypes counts the direct children of the named resource by type;
+// nil when there is no such resource. Component tests assert it whole.
+func (p *Plan) ChildTypes(typ, name string) map[string]int {
+	parent, ok := p.Named(typ, name)
+	if !ok {
+		return nil
+	}
+	out := map[string]int{}
+	for _, c := range p.Children(parent.URN) {
+		out[c.Type]++
+	}
+	return out
+}
