@@ -1,8 +1,6 @@
 package tests
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"platform/internal/plan"
-	"platform/stacks"
 )
 
 func regionOf(p *plan.Plan, r plan.Resource) string {
@@ -80,19 +77,12 @@ func TestDRDataPath(t *testing.T) {
 // stack file rewritten, and plans it.
 func withStackFile(t *testing.T, stack string, edit func(string) string) *plan.Planner {
 	t.Helper()
-	dir := t.TempDir()
-	for _, f := range []string{"Pulumi.yaml", "Pulumi.production.yaml", "Pulumi.dr.yaml"} {
-		b, err := os.ReadFile(filepath.Join(projectDir, f))
-		require.NoError(t, err)
-		content := string(b)
-		if f == "Pulumi."+stack+".yaml" {
-			content = edit(content)
+	return projectWith(t, func(name, content string) string {
+		if name == "Pulumi."+stack+".yaml" {
+			return edit(content)
 		}
-		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte(content), 0o644))
-	}
-	planner, err := plan.NewPlanner(dir, stacks.Program)
-	require.NoError(t, err)
-	return planner
+		return content
+	})
 }
 
 // TestFailoverIsAConfigChange: dr.promote turns the replica into a

@@ -32,10 +32,19 @@ type Project struct {
 
 // ConfigDecl is one key of Pulumi.yaml's config block.
 type ConfigDecl struct {
-	Type        string `yaml:"type"`
-	Description string `yaml:"description"`
-	Default     any    `yaml:"default"`
-	Secret      bool   `yaml:"secret"`
+	// Key is the key as Pulumi.yaml spells it: the CLI's messages use it.
+	Key         string     `yaml:"-"`
+	Type        string     `yaml:"type"`
+	Items       *ItemsDecl `yaml:"items"`
+	Description string     `yaml:"description"`
+	Default     any        `yaml:"default"`
+	Secret      bool       `yaml:"secret"`
+}
+
+// ItemsDecl is the element type of an array key.
+type ItemsDecl struct {
+	Type  string     `yaml:"type"`
+	Items *ItemsDecl `yaml:"items"`
 }
 
 type projectFile struct {
@@ -71,6 +80,7 @@ func LoadProject(dir string) (*Project, error) {
 		} else if err := node.Decode(&decl.Default); err != nil {
 			return nil, fmt.Errorf("%s: config.%s: %w", path, key, err)
 		}
+		decl.Key = key
 		p.Declared[p.qualify(key)] = decl
 	}
 	return p, nil
@@ -119,6 +129,7 @@ func (p *Project) StackConfig(stack string) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	var errs []error
+	typed := map[string]any{} // the stack's values, for the CLI's type rule
 	for key, v := range sf.Config {
 		qualified := p.qualify(key)
 		if m, ok := v.(map[string]any); ok && m["secure"] != nil && len(m) == 1 {
@@ -138,6 +149,12 @@ func (p *Project) StackConfig(stack string) (map[string]string, error) {
 			continue
 		}
 		out[qualified] = s
+		typed[qualified] = jsonable(v)
+	}
+	if len(errs) == 0 {
+		if err := p.validateLikeCLI(stack, typed); err != nil {
+			return nil, err
+		}
 	}
 	for key, decl := range p.Declared {
 		if _, set := out[key]; set || decl.Default == nil {
@@ -155,6 +172,105 @@ func (p *Project) StackConfig(stack string) (map[string]string, error) {
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
+}
+
+// validateLikeCLI applies the Pulumi CLI's own rules to a stack's config,
+// with the CLI's wording (pkg/workspace in the Pulumi CLI): every key of
+// the project's namespace that Pulumi.yaml declares without a default is
+// required, and a value must have the declared type. The CLI refuses a
+// stack that breaks either before the program runs, so the planner does
+// too.
+func (p *Project) validateLikeCLI(stack string, values map[string]any) error {
+	var missing []string
+	for key, decl := range p.Declared {
+		_, set := values[key]
+		if !set && decl.Default == nil && strings.HasPrefix(key, p.Name+":") {
+			missing = append(missing, decl.Key)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		noun := "value"
+		if len(missing) > 1 {
+			noun = "values"
+		}
+		return fmt.Errorf("validating stack config: Stack '%s' is missing configuration %s %s", stack, noun, quoteList(missing))
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		decl, ok := p.Declared[key]
+		if !ok || decl.Type == "" {
+			continue
+		}
+		if !validType(decl.Type, decl.Items, values[key]) {
+			return fmt.Errorf("validating stack config: Stack '%s' with configuration key '%s' must be of type '%s'", stack, decl.Key, typeName(decl.Type, decl.Items))
+		}
+	}
+	return nil
+}
+
+// quoteList spells keys as the CLI does: 'a', 'b' and 'c'.
+func quoteList(keys []string) string {
+	quoted := make([]string, len(keys))
+	for i, k := range keys {
+		quoted[i] = "'" + k + "'"
+	}
+	if len(quoted) == 1 {
+		return quoted[0]
+	}
+	return strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+}
+
+// validType is the CLI's ValidateConfigValue over YAML-decoded values.
+func validType(typ string, items *ItemsDecl, v any) bool {
+	switch typ {
+	case "string":
+		_, ok := v.(string)
+		return ok
+	case "integer":
+		switch x := v.(type) {
+		case int:
+			return true
+		case float64:
+			return x == float64(int64(x))
+		case string:
+			_, err := strconv.Atoi(x)
+			return err == nil
+		}
+		return false
+	case "boolean":
+		switch x := v.(type) {
+		case bool:
+			return true
+		case string:
+			return x == "true" || x == "false"
+		}
+		return false
+	case "object":
+		_, ok := v.(map[string]any)
+		return ok
+	}
+	list, ok := v.([]any)
+	if !ok || items == nil {
+		return false
+	}
+	for _, e := range list {
+		if !validType(items.Type, items.Items, e) {
+			return false
+		}
+	}
+	return true
+}
+
+func typeName(typ string, items *ItemsDecl) string {
+	if typ == "array" && items != nil {
+		return "array<" + typeName(items.Type, items.Items) + ">"
+	}
+	return typ
 }
 
 // configString renders a YAML value the way the CLI passes config to a
