@@ -269,26 +269,26 @@ func dns(ctx *pulumi.Context, name string, a EdgeArgs, e *Edge, parent pulumi.Re
 	if err != nil {
 		return err
 	}
-	option := cert.DomainValidationOptions.Index(pulumi.Int(0))
+	recordName, recordType, recordValue := validationRecord(name, a.Domain, cert.DomainValidationOptions)
 	record, err := route53.NewRecord(ctx, name+"-validation", &route53.RecordArgs{
 		ZoneId:         zoneID,
-		Name:           option.ResourceRecordName().Elem(),
-		Type:           option.ResourceRecordType().Elem(),
-		Records:        pulumi.StringArray{option.ResourceRecordValue().Elem()},
+		Name:           recordName,
+		Type:           recordType,
+		Records:        pulumi.StringArray{recordValue},
 		Ttl:            pulumi.Int(60),
 		AllowOverwrite: pulumi.Bool(true),
 	}, parent)
 	if err != nil {
 		return err
 	}
-	validation, err := acm.NewCertificateValidation(ctx, name, &acm.CertificateValidationArgs{
+	certValidation, err := acm.NewCertificateValidation(ctx, name, &acm.CertificateValidationArgs{
 		CertificateArn:        cert.Arn,
 		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
 	}, parent)
 	if err != nil {
 		return err
 	}
-	e.CertificateArn = validation.CertificateArn
+	e.CertificateArn = certValidation.CertificateArn
 	if a.HealthCheckPath != "" {
 		hc, err := route53.NewHealthCheck(ctx, name, &route53.HealthCheckArgs{
 			Type:             pulumi.String("HTTPS"),
@@ -307,4 +307,30 @@ func dns(ctx *pulumi.Context, name string, a EdgeArgs, e *Edge, parent pulumi.Re
 		e.HealthCheckID = hc.ID().ToStringOutput()
 	}
 	return nil
+}
+
+// validationRecord finds the validation record of domain among the
+// certificate's computed validation options and returns its name, type and
+// value. ACM fills the options after the certificate is requested, so the
+// list may arrive empty or without the domain: that is an error naming the
+// certificate, not an index out of range. During a preview the list is
+// unknown and so is the record.
+func validationRecord(name, domain string, options acm.CertificateDomainValidationOptionArrayOutput) (recordName, recordType, recordValue pulumi.StringOutput) {
+	field := func(pick func(acm.CertificateDomainValidationOption) *string) pulumi.StringOutput {
+		return options.ApplyT(func(opts []acm.CertificateDomainValidationOption) (string, error) {
+			for _, o := range opts {
+				if o.DomainName == nil || *o.DomainName != domain {
+					continue
+				}
+				if v := pick(o); v != nil && *v != "" {
+					return *v, nil
+				}
+				return "", fmt.Errorf("edge %s: certificate for %s: ACM returned an incomplete DNS validation record", name, domain)
+			}
+			return "", fmt.Errorf("edge %s: certificate for %s: ACM returned no DNS validation record for the domain (domainValidationOptions has %d entries)", name, domain, len(opts))
+		}).(pulumi.StringOutput)
+	}
+	return field(func(o acm.CertificateDomainValidationOption) *string { return o.ResourceRecordName }),
+		field(func(o acm.CertificateDomainValidationOption) *string { return o.ResourceRecordType }),
+		field(func(o acm.CertificateDomainValidationOption) *string { return o.ResourceRecordValue })
 }

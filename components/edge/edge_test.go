@@ -3,6 +3,7 @@ package edge
 import (
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -133,6 +134,42 @@ func TestEdgeValidation(t *testing.T) {
 				_, err := NewEdge(ctx, "edge", a)
 				return err
 			}, tt.want)
+		})
+	}
+}
+
+// TestCertificateValidationRecord: the validation record comes from the
+// certificate's computed options, found by domain. The shared AWS model
+// fills them (so the plan has the record), and a provider that returns
+// none or other domains fails the program with an error naming the
+// certificate, never an index out of range.
+func TestCertificateValidationRecord(t *testing.T) {
+	p := planEdge(t, nil)
+	record, ok := p.Named("aws:route53/record:Record", "edge-validation")
+	require.True(t, ok)
+	assert.Equal(t, "CNAME", record.Inputs["type"])
+	assert.Contains(t, record.Inputs["name"], ".api.example-fintech.com.")
+
+	for name, options := range map[string][]acm.CertificateDomainValidationOption{
+		"none":         nil,
+		"other domain": {{DomainName: pulumi.StringRef("www.example-fintech.com"), ResourceRecordName: pulumi.StringRef("_x"), ResourceRecordType: pulumi.StringRef("CNAME"), ResourceRecordValue: pulumi.StringRef("_y")}},
+		"incomplete":   {{DomainName: pulumi.StringRef("api.example-fintech.com")}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := plantest.RunErr(func(ctx *pulumi.Context) error {
+				list := acm.CertificateDomainValidationOptionArray{}
+				for _, o := range options {
+					list = append(list, acm.CertificateDomainValidationOptionArgs{
+						DomainName: pulumi.StringPtrFromPtr(o.DomainName), ResourceRecordName: pulumi.StringPtrFromPtr(o.ResourceRecordName),
+						ResourceRecordType: pulumi.StringPtrFromPtr(o.ResourceRecordType), ResourceRecordValue: pulumi.StringPtrFromPtr(o.ResourceRecordValue),
+					})
+				}
+				recordName, _, _ := validationRecord("edge", "api.example-fintech.com", list.ToCertificateDomainValidationOptionArrayOutput())
+				ctx.Export("record", recordName)
+				return nil
+			})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "edge edge: certificate for api.example-fintech.com")
 		})
 	}
 }

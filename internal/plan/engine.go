@@ -14,6 +14,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"platform/internal/awsmodel"
 )
 
 // Resource is one registration, as the planner prints it. The JSON field
@@ -246,10 +248,13 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		m.fail(err)
 		return "", nil, err
 	}
+	if r.Custom && r.Provider == "" && !strings.HasPrefix(r.Type, "pulumi:providers:") {
+		r.Provider = m.defaultProvider(pkg)
+	}
 
 	state := resource.NewPropertyMapFromMap(nil)
 	maps.Copy(state, args.Inputs)
-	id := r.Name + "-id"
+	id := awsmodel.ID(r.Name)
 	if r.Type == "pulumi:pulumi:StackReference" {
 		outs, err := m.stackReference(args)
 		if err != nil {
@@ -273,13 +278,31 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	m.mu.Unlock()
 
 	if r.Custom && pkg == "aws" {
-		for k, v := range fabricate(r, id, region, account) {
+		for k, v := range awsmodel.Outputs(r.Type, id, region, account, r.Inputs) {
 			if _, set := state[resource.PropertyKey(k)]; !set {
-				state[resource.PropertyKey(k)] = resource.NewStringProperty(v)
+				state[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
 			}
 		}
 	}
 	return id, state, nil
+}
+
+// defaultProvider records the provider the engine creates for a custom
+// resource that names none (a StackReference reads through the builtin
+// pulumi provider), so the plan holds what the engine's state will: the
+// real engine registers it as pulumi:providers:<pkg>::default.
+func (m *mocks) defaultProvider(pkg string) string {
+	urn := m.urn("", "pulumi:providers:"+pkg, "default")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.providers[urn]; !ok {
+		m.providers[urn] = map[string]any{}
+		m.resources = append(m.resources, Resource{
+			URN: urn, Type: "pulumi:providers:" + pkg, Name: "default", Custom: true,
+			DependsOn: []string{}, Inputs: map[string]any{}, ID: awsmodel.ID("default"),
+		})
+	}
+	return urn
 }
 
 func (m *mocks) stackReference(args pulumi.MockResourceArgs) (map[string]any, error) {
@@ -329,61 +352,6 @@ func providerURN(ref string) string {
 		return ref[:i]
 	}
 	return ref
-}
-
-// fabricate returns the computed attributes the platform reads from AWS
-// resources (arn, bucket names), in the shape AWS gives them.
-func fabricate(r Resource, id, region, account string) map[string]string {
-	mod := module(r.Type)
-	out := map[string]string{}
-	switch r.Type {
-	case "aws:s3/bucketV2:BucketV2":
-		bucket, _ := r.Inputs["bucket"].(string)
-		out["arn"] = "arn:aws:s3:::" + bucket
-		out["bucketRegionalDomainName"] = bucket + ".s3." + region + ".amazonaws.com"
-	case "aws:kms/key:Key":
-		out["arn"] = fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, account, id)
-		out["keyId"] = id
-	case "aws:cloudwatch/logGroup:LogGroup":
-		name, _ := r.Inputs["name"].(string)
-		out["arn"] = fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, account, name)
-	case "aws:rds/instance:Instance":
-		ident, _ := r.Inputs["identifier"].(string)
-		out["arn"] = fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", region, account, ident)
-		out["address"] = fmt.Sprintf("%s.mock.%s.rds.amazonaws.com", ident, region)
-	case "aws:elasticache/replicationGroup:ReplicationGroup":
-		ident, _ := r.Inputs["replicationGroupId"].(string)
-		out["arn"] = fmt.Sprintf("arn:aws:elasticache:%s:%s:replicationgroup:%s", region, account, ident)
-		out["primaryEndpointAddress"] = fmt.Sprintf("master.%s.mock.cache.amazonaws.com", ident)
-	case "aws:iam/role:Role":
-		name, _ := r.Inputs["name"].(string)
-		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name)
-	case "aws:route53/zone:Zone":
-		out["zoneId"] = "Z" + strings.ToUpper(strings.ReplaceAll(id, "-", ""))
-	case "aws:iam/policy:Policy":
-		name, _ := r.Inputs["name"].(string)
-		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:policy/%s", account, name)
-	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-		url, _ := r.Inputs["url"].(string)
-		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", account, strings.TrimPrefix(url, "https://"))
-	default:
-		out["arn"] = fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", mod, region, account, strings.ToLower(typeName(r.Type)), id)
-	}
-	return out
-}
-
-// module returns the module of a type token: "s3" for aws:s3/bucketV2:BucketV2.
-func module(typ string) string {
-	parts := strings.Split(typ, ":")
-	if len(parts) < 2 {
-		return ""
-	}
-	return strings.SplitN(parts[1], "/", 2)[0]
-}
-
-func typeName(typ string) string {
-	parts := strings.Split(typ, ":")
-	return parts[len(parts)-1]
 }
 
 // decodeProviderInputs decodes the JSON strings the SDK sends for a

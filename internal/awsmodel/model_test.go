@@ -1,0 +1,61 @@
+package awsmodel
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestOutputs(t *testing.T) {
+	bucket := Outputs("aws:s3/bucketV2:BucketV2", ID("data"), "us-east-1", "123456789012", map[string]any{"bucket": "platform-data"})
+	assert.Equal(t, "arn:aws:s3:::platform-data", bucket["arn"])
+	key := Outputs("aws:kms/key:Key", ID("kms-data"), "us-west-2", "123456789012", map[string]any{})
+	assert.Equal(t, "arn:aws:kms:us-west-2:123456789012:key/kms-data-id", key["arn"])
+
+	replica := Outputs("aws:rds/instance:Instance", ID("database"), "us-west-2", "123456789012", map[string]any{
+		"identifier": "db", "replicateSourceDb": "arn:aws:rds:us-east-1:123456789012:db:src", "kmsKeyId": "k",
+	})
+	assert.Equal(t, "postgres", replica["engine"], "a replica reports the engine it inherits")
+	assert.Equal(t, true, replica["storageEncrypted"])
+	primary := Outputs("aws:rds/instance:Instance", ID("database"), "us-east-1", "123456789012", map[string]any{"identifier": "db"})
+	assert.NotContains(t, primary, "engine", "a primary's engine is its input, not a computed value")
+
+	cert := Outputs("aws:acm/certificate:Certificate", ID("edge"), "us-east-1", "123456789012", map[string]any{
+		"domainName": "api.example.com", "subjectAlternativeNames": []any{"www.example.com"},
+	})
+	options := cert["domainValidationOptions"].([]any)
+	assert.Len(t, options, 2, "one validation record per name on the certificate")
+	assert.Equal(t, "api.example.com", options[0].(map[string]any)["domainName"])
+	assert.Equal(t, options, Outputs("aws:acm/certificate:Certificate", ID("edge"), "us-east-1", "123456789012", map[string]any{
+		"domainName": "api.example.com", "subjectAlternativeNames": []any{"www.example.com"},
+	})["domainValidationOptions"], "stable across runs and engines")
+
+	other := Outputs("aws:sns/topic:Topic", ID("alerts"), "us-east-1", "123456789012", map[string]any{})
+	assert.Equal(t, "arn:aws:sns:us-east-1:123456789012:topic/alerts-id", other["arn"])
+	assert.Equal(t, []string{"arn", "domainValidationOptions"}, Computed("aws:acm/certificate:Certificate"))
+}
+
+// TestReplaceOn pins the facts the real-engine run depends on: what
+// replaces the stateful resources, and what does not.
+func TestReplaceOn(t *testing.T) {
+	cases := []struct {
+		typ      string
+		replaces []string
+		updates  []string
+	}{
+		{"aws:rds/instance:Instance", []string{"engine", "kmsKeyId", "storageEncrypted", "username", "dbName", "availabilityZone"}, []string{"replicateSourceDb", "identifier", "instanceClass", "multiAz", "engineVersion", "backupRetentionPeriod"}},
+		{"aws:s3/bucketV2:BucketV2", []string{"bucket", "objectLockEnabled"}, []string{"tags"}},
+		{"aws:kms/key:Key", []string{"multiRegion", "customerMasterKeySpec", "keyUsage"}, []string{"enableKeyRotation", "policy", "deletionWindowInDays"}},
+		{"aws:elasticache/replicationGroup:ReplicationGroup", []string{"replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName"}, []string{"nodeType", "numCacheClusters"}},
+		{"aws:backup/vault:Vault", []string{"name", "kmsKeyArn"}, []string{"tags"}},
+		{"aws:eks/cluster:Cluster", []string{"name", "roleArn"}, []string{"version", "vpcConfig"}},
+	}
+	for _, tc := range cases {
+		for _, p := range tc.replaces {
+			assert.True(t, Replaces(tc.typ, p), "%s.%s replaces", tc.typ, p)
+		}
+		for _, p := range tc.updates {
+			assert.False(t, Replaces(tc.typ, p), "%s.%s updates in place", tc.typ, p)
+		}
+	}
+}
