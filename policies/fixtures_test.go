@@ -24,6 +24,21 @@ func R(typ, name string, inputs in) Resource {
 
 func list(v ...any) []any { return v }
 
+func urnOf(typ, name string) string { return R(typ, name, nil).URN }
+
+// previewed is a resource as a real preview of a new stack shows it: no
+// id yet (its computed attributes are absent or unknown).
+func previewed(r Resource) Resource {
+	r.ID = ""
+	return r
+}
+
+// dependsOn records the engine's property dependencies on a resource.
+func dependsOn(r Resource, deps map[string][]string) Resource {
+	r.PropertyDependencies = deps
+	return r
+}
+
 // fixture is one case of one policy, in the style of Checkov's per-check
 // fixtures: a set of resources that passes, or one that fails.
 type fixture struct {
@@ -314,6 +329,19 @@ func fixtures() []fixture {
 		pass("s3-cross-region-replication", "not critical", bucket("scratch", nil)),
 		fail("s3-cross-region-replication", "critical, not replicated", bucket("data", in{"tags": in{"backup": "true"}})),
 		fail("s3-cross-region-replication", "object lock, not replicated", bucket("ledger", in{"objectLockEnabled": true})),
+		// A real preview of a new stack: ids and ARNs are unknown; the
+		// engine records which resources each input depends on.
+		pass("s3-cross-region-replication", "preview: source and replica known by property dependencies",
+			previewed(bucket("audit", in{"objectLockEnabled": true})),
+			previewed(bucket("audit-replica", in{"objectLockEnabled": true})),
+			dependsOn(previewed(R(tBucketReplic, "audit", in{"bucket": UnknownSentinel, "rules": list(in{"status": "Enabled", "destination": in{"bucket": UnknownSentinel}})})),
+				map[string][]string{"bucket": {urnOf(tBucketV2, "audit")}, "rules": {urnOf(tBucketV2, "audit-replica")}})),
+		fail("s3-cross-region-replication", "preview: a critical bucket that is neither source nor destination",
+			previewed(bucket("audit", in{"objectLockEnabled": true})),
+			previewed(bucket("audit-replica", in{"objectLockEnabled": true})),
+			previewed(bucket("ledger", in{"objectLockEnabled": true})),
+			dependsOn(previewed(R(tBucketReplic, "audit", in{"bucket": UnknownSentinel, "rules": list(in{"status": "Enabled", "destination": in{"bucket": UnknownSentinel}})})),
+				map[string][]string{"bucket": {urnOf(tBucketV2, "audit")}, "rules": {urnOf(tBucketV2, "audit-replica")}})),
 
 		pass("s3-access-logging", "logged", bucket("b", nil), onBucket(tBucketLogging, "b", in{"targetBucket": "logs"})),
 		fail("s3-access-logging", "not logged", bucket("b", nil)),

@@ -303,8 +303,14 @@ func forEachBucket(check func(c *Check, s *Stack, b *Resource)) func(c *Check, s
 
 // isReplicaDestination reports whether a replication rule in the stack
 // writes into b (replicas are not replicated again).
+// isReplicaDestination reports whether a replication configuration of the
+// stack writes into b: its rules depend on b (how a real preview knows,
+// where the replica's ARN is not known yet), or name b's ARN or name.
 func isReplicaDestination(s *Stack, b *Resource) bool {
 	for _, rc := range s.OfType(tBucketReplic) {
+		if rc.Refers("rules", b) && !rc.Refers("bucket", b) {
+			return true
+		}
 		for _, rule := range rc.Get("rules").List() {
 			dest := Of(rule).At("destination", "bucket").Str()
 			for _, id := range b.Identifiers() {
