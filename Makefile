@@ -1,11 +1,28 @@
 # The platform's everyday commands. `make test` is what CI (.ci/run) runs.
 GO ?= go
+# E2E_BIN holds the executables the real-engine run puts on PATH.
+E2E_BIN := $(CURDIR)/bin/e2e
 
-.PHONY: test lint plan plan-dr check check-dr golden bench build
+.PHONY: test unit e2e e2e-tools lint plan plan-dr check check-dr golden bench build
 
-## test: formatting, vet, and every test (components, config, whole stacks)
-test: lint
-	$(GO) test -count=1 ./...
+## test: formatting, vet, the unit and whole-stack tests, then the real-engine run
+test: lint unit e2e
+
+## unit: every test but the real-engine run (components, config, policies, whole stacks under mocks)
+unit:
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /tests/e2e)
+
+## e2e-tools: the Pulumi CLI (cached), the test-double provider, the policy pack and the platform CLI
+e2e-tools:
+	@mkdir -p $(E2E_BIN)
+	$(GO) build -o $(E2E_BIN)/pulumi-resource-aws ./internal/double/cmd/pulumi-resource-aws
+	$(GO) build -o $(E2E_BIN)/pulumi-analyzer-policy-go ./policies/pack
+	$(GO) build -o $(E2E_BIN)/platform ./cmd/platform
+
+## e2e: both stacks through the real Pulumi engine (preview, up, failover, the pack), no cloud
+e2e: e2e-tools
+	pulumi=$$(./tools/pulumi.sh) && PLATFORM_PULUMI=$$pulumi PLATFORM_E2E_BIN=$(E2E_BIN) PLATFORM_E2E_REQUIRE=1 \
+		$(GO) test -count=1 -v -timeout 30m ./tests/e2e
 
 ## lint: gofmt and go vet
 lint:

@@ -1,0 +1,155 @@
+// Package e2e runs both stacks through the real Pulumi engine: the real
+// CLI, the platform's program as an Automation API inline program, the
+// Go policy pack as the CLI's analyzer, and the test-double AWS provider
+// (internal/double), on a local file backend with no cloud and no
+// network. It is the judge of the offline planner: the same resources and
+// the same policy verdicts, or the test fails.
+//
+// make e2e builds the tools and runs it; without them it is skipped with
+// a message saying so (with PLATFORM_E2E_REQUIRE set, it fails instead).
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/require"
+
+	"platform/policies"
+)
+
+// destructive are the step kinds that remove a resource's current
+// physical instance.
+var destructive = []apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced, apitype.OpDelete, apitype.OpDiscardReplaced}
+
+func TestRealEngine(t *testing.T) {
+	tl := findTools(t)
+	t.Logf("Pulumi CLI %s at %s", tl.version, tl.pulumi)
+	w := newWorld(t, tl)
+	prod := w.stack("production")
+
+	// 1. A pull request's preview of production, with the pack.
+	first := w.preview(prod)
+	first.requireOK(t, "pulumi preview of production with the policy pack")
+	require.Empty(t, first.mandatory(), "mandatory policy violations in the real preview of production")
+	require.Equal(t, planURNs(w.offlinePlan("production")), first.urns(),
+		"the real preview and the offline plan of production must register the same resources")
+	offline, code, offlineTook := w.platformCheck("--stack", "production")
+	require.Equal(t, 0, code, "platform check --stack production")
+	require.Equal(t, reportFindings(offline), first.findings(),
+		"platform check --stack production and the pack inside the engine must report the same findings")
+	t.Logf("production: %d resources; pack inside the engine: %d findings (%d mandatory)", len(first.urns()), len(first.findings()), len(first.mandatory()))
+
+	// 6. The same preview printed with --json, checked by platform check.
+	fromJSON, code := w.checkPreviewJSON(first, "production-preview.json")
+	require.Equal(t, 0, code, "platform check --preview-json of production's preview")
+	require.Equal(t, first.findings(), reportFindings(fromJSON),
+		"platform check --preview-json and the pack inside the engine must give the same verdict")
+	t.Logf("offline `platform check --stack production`: %s; real-engine preview with the pack: %s; ratio %.1fx",
+		offlineTook.Round(1e6), first.duration.Round(1e6), first.duration.Seconds()/offlineTook.Seconds())
+
+	// 5. A deliberately insecure change fails the real preview, naming the
+	// policy, and platform check agrees finding for finding.
+	t.Run("insecure change is refused", func(t *testing.T) {
+		w.editStackFile("production", "    trail: true\n", "    trail: false\n")
+		defer w.editStackFile("production", "    trail: false\n", "    trail: true\n")
+		bad := w.preview(prod)
+		require.Error(t, bad.err, "the preview of production without its CloudTrail trail must fail")
+		require.Contains(t, bad.mandatory(), finding{Policy: "cloudtrail-multi-region", Level: "mandatory"})
+		offline, code, _ := w.platformCheck("--stack", "production")
+		require.Equal(t, 1, code, "platform check --stack production without the trail")
+		require.Equal(t, reportFindings(offline), bad.findings(), "offline and in-engine findings of the insecure change")
+		fromJSON, code := w.checkPreviewJSON(bad, "production-insecure-preview.json")
+		require.Equal(t, 1, code, "platform check --preview-json without the trail")
+		require.Equal(t, bad.findings(), reportFindings(fromJSON))
+	})
+	if t.Failed() {
+		return
+	}
+
+	// 2. pulumi up of production; a second preview shows no change.
+	deployed := w.up(prod)
+	deployed.requireOK(t, "pulumi up of production")
+	again := w.preview(prod, optpreview.ExpectNoChanges())
+	again.requireOK(t, "a preview right after up must show no changes (idempotent program)")
+	t.Logf("production: up %s, no-change preview %s", deployed.duration.Round(1e6), again.duration.Round(1e6))
+
+	// 3. The dr stack reads production's outputs from its state.
+	dr := w.stack("dr")
+	drPreview := w.preview(dr)
+	drPreview.requireOK(t, "pulumi preview of dr")
+	require.Empty(t, drPreview.mandatory())
+	require.Equal(t, planURNs(w.offlinePlan("dr")), drPreview.urns(),
+		"the real preview and the offline plan of dr must register the same resources")
+	drOffline, code, _ := w.platformCheck("--stack", "dr")
+	require.Equal(t, 0, code)
+	require.Equal(t, reportFindings(drOffline), drPreview.findings())
+	drUp := w.up(dr)
+	drUp.requireOK(t, "pulumi up of dr")
+	t.Logf("dr: %d resources; preview %s, up %s", len(drPreview.urns()), drPreview.duration.Round(1e6), drUp.duration.Round(1e6))
+	prodOutputs, err := prod.Outputs(t.Context())
+	require.NoError(t, err)
+	drOutputs, err := dr.Outputs(t.Context())
+	require.NoError(t, err)
+	replica := stepOf(t, drUp, "aws:rds/instance:Instance", "database")
+	require.Equal(t, prodOutputs["databaseArn"].Value, replica.New.Inputs["replicateSourceDb"],
+		"the DR replica's source is production's database, read through the StackReference from production's state")
+	require.NotEmpty(t, drOutputs)
+	w.preview(dr, optpreview.ExpectNoChanges()).requireOK(t, "dr preview right after up")
+
+	// 4. Failover: the replica is promoted in place.
+	w.editStackFile("dr", "    promote: false\n", "    promote: true\n")
+	promote := w.preview(dr)
+	promote.requireOK(t, "preview of the promotion")
+	step := stepOf(t, promote, "aws:rds/instance:Instance", "database")
+	require.Equal(t, apitype.OpUpdate, step.Op, "the replica must be updated in place, diffs %v", step.Diffs)
+	require.Contains(t, step.Diffs, "replicateSourceDb")
+	t.Logf("promotion: %s of the replica, changed %v; steps %v", step.Op, step.Diffs, opCounts(promote))
+	for _, s := range promote.steps {
+		if slices.Contains(destructive, s.Op) {
+			require.False(t, s.Old != nil && s.Old.Protect, "the promotion must not %s protected %s", s.Op, s.URN)
+		}
+	}
+	require.Empty(t, promote.mandatory(), "the promoted dr stack passes the pack")
+	promoted := w.up(dr)
+	promoted.requireOK(t, "pulumi up of the promotion")
+	w.preview(dr, optpreview.ExpectNoChanges()).requireOK(t, "dr preview right after the promotion")
+}
+
+// checkPreviewJSON saves what `pulumi preview --json` printed and runs
+// platform check --preview-json over it.
+func (w *world) checkPreviewJSON(r *run, file string) (*policies.Report, int) {
+	w.t.Helper()
+	require.NotEmpty(w.t, r.stdout, "pulumi preview --json printed nothing")
+	path := filepath.Join(w.t.TempDir(), file)
+	require.NoError(w.t, os.WriteFile(path, []byte(r.stdout), 0o644))
+	report, code, _ := w.platformCheck("--preview-json", path)
+	return report, code
+}
+
+// stepOf finds the one step of a resource by type and logical name.
+func stepOf(t *testing.T, r *run, typ, name string) apitype.StepEventMetadata {
+	t.Helper()
+	var found []apitype.StepEventMetadata
+	for _, s := range r.steps {
+		if s.Type == typ && resource.URN(s.URN).Name() == name {
+			found = append(found, s)
+		}
+	}
+	require.Len(t, found, 1, "steps of %s %s", typ, name)
+	return found[0]
+}
+
+// opCounts counts a run's steps by kind.
+func opCounts(r *run) map[apitype.OpType]int {
+	out := map[apitype.OpType]int{}
+	for _, s := range r.steps {
+		out[s.Op]++
+	}
+	return out
+}
