@@ -10,6 +10,7 @@ package awsmodel
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -106,8 +107,49 @@ func Computed(typ string) []string {
 // provider replace the resource, sorted.
 func ReplaceOn(typ string) []string { return slices.Clone(replaceOn[typ]) }
 
-// Replaces reports whether changing property prop of a typ replaces it.
+// Replaces reports whether changing top-level property prop of a typ
+// replaces it, whatever part of it changes.
 func Replaces(typ, prop string) bool { return slices.Contains(replaceOn[typ], prop) }
+
+// ReplacesChange reports whether a change of top-level property prop from
+// old to new replaces a typ: prop replaces as a whole, or one of its
+// replacing sub-properties (listed as dotted paths) differs. Values are
+// plain (maps, lists, scalars); unknown is a change.
+func ReplacesChange(typ, prop string, old, new any, newUnknown bool) bool {
+	if Replaces(typ, prop) {
+		return true
+	}
+	for _, path := range replaceOn[typ] {
+		rest, ok := strings.CutPrefix(path, prop+".")
+		if !ok {
+			continue
+		}
+		if newUnknown {
+			return true
+		}
+		keys := strings.Split(rest, ".")
+		if !reflect.DeepEqual(at(old, keys), at(new, keys)) {
+			return true
+		}
+	}
+	return false
+}
+
+// at follows object keys into a plain value; a list of one object (how
+// the provider models a nested block) is followed into its element.
+func at(v any, keys []string) any {
+	for _, k := range keys {
+		if list, ok := v.([]any); ok && len(list) == 1 {
+			v = list[0]
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
 
 func zoneID(id string) string { return "Z" + strings.ToUpper(strings.ReplaceAll(id, "-", "")) }
 

@@ -59,3 +59,22 @@ func TestReplaceOn(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacesChangeNested: where only part of a block replaces (a node
+// group's launch template id, not its version), only that part does.
+func TestReplacesChangeNested(t *testing.T) {
+	ng := "aws:eks/nodeGroup:NodeGroup"
+	lt := func(id, version string) any { return map[string]any{"id": id, "version": version} }
+	assert.False(t, ReplacesChange(ng, "launchTemplate", lt("lt-1", "1"), lt("lt-1", "2"), false), "a new template version rolls the nodes in place")
+	assert.True(t, ReplacesChange(ng, "launchTemplate", lt("lt-1", "1"), lt("lt-2", "1"), false), "another template replaces the group")
+	assert.True(t, ReplacesChange(ng, "launchTemplate", lt("lt-1", "1"), nil, true), "an unknown template may be another one")
+	assert.True(t, ReplacesChange(ng, "instanceTypes", []any{"m7g.large"}, []any{"m7g.xlarge"}, false))
+	assert.False(t, ReplacesChange(ng, "scalingConfig", map[string]any{"desiredSize": 3.0}, map[string]any{"desiredSize": 4.0}, false))
+
+	bucket := "aws:s3/bucketV2:BucketV2"
+	assert.False(t, ReplacesChange(bucket, "objectLockConfiguration",
+		map[string]any{"objectLockEnabled": "Enabled", "rule": map[string]any{"days": 1.0}},
+		map[string]any{"objectLockEnabled": "Enabled", "rule": map[string]any{"days": 2.0}}, false))
+	assert.True(t, ReplacesChange(bucket, "objectLockConfiguration", nil, []any{map[string]any{"objectLockEnabled": "Enabled"}}, false),
+		"turning Object Lock on through the block (a list of one) replaces the bucket")
+}

@@ -181,9 +181,9 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 // replace a resource of type typ.
 func diff(typ string, olds, state, news resource.PropertyMap) *pulumirpc.DiffResponse {
 	resp := &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, DetailedDiff: map[string]*pulumirpc.PropertyDiff{}, HasDetailedDiff: true}
-	change := func(k resource.PropertyKey, kind pulumirpc.PropertyDiff_Kind) {
+	change := func(k resource.PropertyKey, kind pulumirpc.PropertyDiff_Kind, old, new resource.PropertyValue) {
 		name := string(k)
-		if awsmodel.Replaces(typ, name) {
+		if awsmodel.ReplacesChange(typ, name, plainOf(old), plainOf(new), new.ContainsUnknowns()) {
 			kind++ // each kind's _REPLACE variant follows it
 			resp.Replaces = append(resp.Replaces, name)
 		}
@@ -197,14 +197,14 @@ func diff(typ string, olds, state, news resource.PropertyMap) *pulumirpc.DiffRes
 		}
 		switch {
 		case !had:
-			change(k, pulumirpc.PropertyDiff_ADD)
+			change(k, pulumirpc.PropertyDiff_ADD, resource.NewNullProperty(), n)
 		case n.ContainsUnknowns() || !old.DeepEquals(n):
-			change(k, pulumirpc.PropertyDiff_UPDATE)
+			change(k, pulumirpc.PropertyDiff_UPDATE, old, n)
 		}
 	}
-	for k := range olds {
+	for k, old := range olds {
 		if _, kept := news[k]; !kept {
-			change(k, pulumirpc.PropertyDiff_DELETE)
+			change(k, pulumirpc.PropertyDiff_DELETE, old, resource.NewNullProperty())
 		}
 	}
 	if len(resp.Diffs) > 0 {
@@ -213,6 +213,15 @@ func diff(typ string, olds, state, news resource.PropertyMap) *pulumirpc.DiffRes
 	sort.Strings(resp.Diffs)
 	sort.Strings(resp.Replaces)
 	return resp
+}
+
+// plainOf is a property value as plain Go values (secrets unwrapped: the
+// double compares them, never prints them).
+func plainOf(v resource.PropertyValue) any {
+	if v.IsNull() || v.ContainsUnknowns() {
+		return nil
+	}
+	return v.Mappable()
 }
 
 // Create fabricates the computed attributes; during a preview they are
