@@ -56,15 +56,12 @@ func init() {
 			Remediation: "Deliver the trail to the audit bucket of components/storage (public access blocked, access-logged).",
 			Stack: func(c *Check, s *Stack) {
 				for _, t := range s.OfType(tTrail) {
-					for _, b := range s.OfType(bucketTypes...) {
-						if !t.Refers("s3BucketName", b) {
-							continue
-						}
+					for _, b := range s.Targets(t, "s3BucketName", bucketTypes...) {
 						if len(s.Referencing(b, "bucket", tBucketPAB)) == 0 {
-							c.Fail(b, "the trail's bucket does not block public access")
+							c.Missing(s, b, "bucket", []string{tBucketPAB}, "the trail's bucket does not block public access")
 						}
 						if len(s.Referencing(b, "bucket", tBucketLogging)) == 0 && !b.Get("logging").Present() {
-							c.Fail(b, "the trail's bucket does not log access")
+							c.Missing(s, b, "bucket", []string{tBucketLogging}, "the trail's bucket does not log access")
 						}
 					}
 				}
@@ -179,7 +176,7 @@ func init() {
 				for _, sec := range s.OfType(tSecret) {
 					rotations := s.Referencing(sec, "secretId", tSecretRotation)
 					if len(rotations) == 0 {
-						c.Fail(sec, "the secret does not rotate")
+						c.Missing(s, sec, "secretId", []string{tSecretRotation}, "the secret does not rotate")
 						continue
 					}
 					for _, rot := range rotations {

@@ -224,7 +224,7 @@ func init() {
 						continue
 					}
 					if len(s.Referencing(lb, "resourceArn", tWebACLAssociation, tWafRegionalAssocV1)) == 0 {
-						c.Fail(lb, "the internet-facing load balancer has no web ACL")
+						c.Missing(s, lb, "resourceArn", []string{tWebACLAssociation, tWafRegionalAssocV1}, "the internet-facing load balancer has no web ACL")
 					}
 				}
 			},
@@ -270,7 +270,7 @@ func init() {
 			Stack: func(c *Check, s *Stack) {
 				for _, acl := range s.OfType(tWebACL) {
 					if len(s.Referencing(acl, "resourceArn", tWebACLLogging)) == 0 {
-						c.Fail(acl, "the web ACL does not log requests")
+						c.Missing(s, acl, "resourceArn", []string{tWebACLLogging}, "the web ACL does not log requests")
 					}
 					if v := acl.Get("visibilityConfig", "cloudwatchMetricsEnabled"); !v.Unknown() && !v.Bool() {
 						c.Fail(acl, "the web ACL publishes no CloudWatch metrics")

@@ -141,10 +141,8 @@ func init() {
 						continue
 					}
 					var group *Resource
-					for _, pg := range s.OfType(tRDSParameterGroup) {
-						if db.Refers("parameterGroupName", pg) {
-							group = pg
-						}
+					if groups := s.Targets(db, "parameterGroupName", tRDSParameterGroup); len(groups) > 0 {
+						group = groups[len(groups)-1]
 					}
 					if group == nil {
 						c.Fail(db, "the instance does not use a parameter group of this stack that forces TLS")
@@ -205,13 +203,12 @@ func init() {
 			Frameworks:  []string{"CKV2_AWS_8", "FSBP RDS.26"},
 			Remediation: "Tag the instance backup=true and keep an aws.backup.Selection on that tag (components/backup).",
 			Stack: func(c *Check, s *Stack) {
-				selections := s.OfType(tBackupSelection)
 				for _, db := range s.OfType(tRDSInstance, tRDSCluster) {
 					if isReplica(db) {
 						continue
 					}
-					if !selectedForBackup(db, selections) {
-						c.Fail(db, "no backup selection covers the database")
+					if !selectedForBackup(s, db) {
+						c.Missing(s, db, "resources", []string{tBackupSelection}, "no backup selection covers the database")
 					}
 				}
 			},
@@ -266,25 +263,32 @@ func init() {
 }
 
 // selectedForBackup reports whether a backup selection names the resource
-// or selects one of its tags.
-func selectedForBackup(r *Resource, selections []*Resource) bool {
-	tags := r.Tags()
-	for _, sel := range selections {
-		if sel.Refers("resources", r) {
+// or selects one of its tags. The selected tags are collected once per
+// stack.
+func selectedForBackup(s *Stack, r *Resource) bool {
+	if len(s.Referencing(r, "resources", tBackupSelection)) > 0 {
+		return true
+	}
+	selected := s.Memo("backup-selected-tags", func() any {
+		out := map[[2]string]bool{}
+		for _, sel := range s.OfType(tBackupSelection) {
+			for _, t := range sel.Get("selectionTags").List() {
+				if v := Of(t); v.At("key").Str() != "" {
+					out[[2]string{v.At("key").Str(), v.At("value").Str()}] = true
+				}
+			}
+			for _, t := range sel.Get("conditions", "stringEquals").List() {
+				v := Of(t)
+				if key := strings.TrimPrefix(v.At("key").Str(), "aws:ResourceTag/"); key != "" {
+					out[[2]string{key, v.At("value").Str()}] = true
+				}
+			}
+		}
+		return out
+	}).(map[[2]string]bool)
+	for k, v := range r.Tags() {
+		if selected[[2]string{k, v}] {
 			return true
-		}
-		for _, t := range sel.Get("selectionTags").List() {
-			v := Of(t)
-			if tags[v.At("key").Str()] == v.At("value").Str() && v.At("key").Str() != "" {
-				return true
-			}
-		}
-		for _, t := range sel.Get("conditions", "stringEquals").List() {
-			v := Of(t)
-			key := strings.TrimPrefix(v.At("key").Str(), "aws:ResourceTag/")
-			if key != "" && tags[key] == v.At("value").Str() {
-				return true
-			}
 		}
 	}
 	return false

@@ -183,6 +183,43 @@ func TestUnknownValuesAreUndecided(t *testing.T) {
 	assert.Equal(t, len(r.Undecided), r.Summary.Undecided)
 }
 
+// TestUnknownReferencesAreUndecided: in a preview the bucket's id is
+// unknown, and so is every companion's reference to it. With the engine's
+// property dependencies the check decides; without them (a preview
+// printed by a tool that drops them) a missing companion is undecided,
+// never a violation.
+func TestUnknownReferencesAreUndecided(t *testing.T) {
+	pab := R(tBucketPAB, "logs", in{"bucket": UnknownSentinel, "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true})
+	bucketURN := urnOf(tBucketV2, "logs")
+	policies := func(r *Report) (violations, undecided map[string]bool) {
+		violations, undecided = map[string]bool{}, map[string]bool{}
+		for _, v := range r.Violations {
+			if v.URN == bucketURN {
+				violations[v.Policy] = true
+			}
+		}
+		for _, u := range r.Undecided {
+			undecided[u.Policy] = true
+		}
+		return violations, undecided
+	}
+
+	noDeps := Evaluate([]Resource{previewed(bucket("logs", nil)), pab}, Options{Config: config(t, baselineElsewhere()), Now: day})
+	violations, undecided := policies(noDeps)
+	assert.False(t, violations["s3-public-access-block"], "an unknown reference is not a missing block")
+	assert.True(t, undecided["s3-public-access-block"])
+	assert.True(t, violations["s3-versioning"], "no versioning resource exists at all: that is decided")
+
+	withDeps := Evaluate([]Resource{previewed(bucket("logs", nil)), dependsOn(pab, map[string][]string{"bucket": {bucketURN}})}, Options{Config: config(t, baselineElsewhere()), Now: day})
+	violations, undecided = policies(withDeps)
+	assert.False(t, violations["s3-public-access-block"])
+	assert.False(t, undecided["s3-public-access-block"], "the property dependency decides: the block is the bucket's")
+
+	elsewhere := Evaluate([]Resource{previewed(bucket("logs", nil)), dependsOn(pab, map[string][]string{"bucket": {urnOf(tBucketV2, "other")}})}, Options{Config: config(t, baselineElsewhere()), Now: day})
+	violations, _ = policies(elsewhere)
+	assert.True(t, violations["s3-public-access-block"], "the block belongs to another bucket")
+}
+
 func TestJSONReportContract(t *testing.T) {
 	r := Evaluate(unrotated(), Options{Config: config(t, baselineElsewhere()), Stack: "prod", Now: day})
 	var out bytes.Buffer

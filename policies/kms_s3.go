@@ -2,6 +2,7 @@ package policies
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -100,7 +101,7 @@ func init() {
 				}
 				blocks := s.Referencing(b, "bucket", tBucketPAB)
 				if len(blocks) == 0 {
-					c.Fail(b, "the bucket has no public access block")
+					c.Missing(s, b, "bucket", []string{tBucketPAB}, "the bucket has no public access block")
 					return
 				}
 				for _, flag := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
@@ -121,7 +122,7 @@ func init() {
 				}
 				rules = append(rules, b.Get("serverSideEncryptionConfiguration", "rule").List()...)
 				if len(rules) == 0 {
-					c.Fail(b, "the bucket has no default encryption configuration")
+					c.Missing(s, b, "bucket", []string{tBucketSSE}, "the bucket has no default encryption configuration")
 					return
 				}
 				for _, rule := range rules {
@@ -162,7 +163,7 @@ func init() {
 						}
 					}
 				}
-				c.Fail(b, "no bucket policy denies requests without TLS (aws:SecureTransport false)")
+				c.Missing(s, b, "bucket", []string{tBucketPolicy}, "no bucket policy denies requests without TLS (aws:SecureTransport false)")
 			}),
 		},
 		&Policy{
@@ -181,7 +182,7 @@ func init() {
 						return
 					}
 				}
-				c.Fail(b, "versioning is not enabled")
+				c.Missing(s, b, "bucket", []string{tBucketVersion}, "versioning is not enabled")
 			}),
 		},
 		&Policy{
@@ -197,7 +198,7 @@ func init() {
 				}
 				rules = append(rules, b.Get("lifecycleRules").List()...)
 				if len(rules) == 0 {
-					c.Fail(b, "the bucket has no lifecycle rules")
+					c.Missing(s, b, "bucket", []string{tBucketLifecycle}, "the bucket has no lifecycle rules")
 					return
 				}
 				for _, rule := range rules {
@@ -232,7 +233,7 @@ func init() {
 				if len(b.Get("replicationConfiguration", "rules").List()) > 0 {
 					return
 				}
-				c.Fail(b, "the critical bucket is not replicated to another region")
+				c.Missing(s, b, "bucket", []string{tBucketReplic}, "the critical bucket is not replicated to another region")
 			}),
 		},
 		&Policy{
@@ -245,7 +246,7 @@ func init() {
 				if len(s.Referencing(b, "bucket", tBucketLogging)) > 0 || b.Get("logging", "targetBucket").Present() || len(b.Get("loggings").List()) > 0 {
 					return
 				}
-				c.Fail(b, "server access logging is not enabled")
+				c.Missing(s, b, "bucket", []string{tBucketLogging}, "server access logging is not enabled")
 			}),
 		},
 		&Policy{
@@ -260,7 +261,7 @@ func init() {
 						return
 					}
 				}
-				c.Fail(b, "ACLs are not disabled (no BucketOwnerEnforced ownership controls)")
+				c.Missing(s, b, "bucket", []string{tBucketOwnership}, "ACLs are not disabled (no BucketOwnerEnforced ownership controls)")
 			}),
 		},
 		&Policy{
@@ -285,7 +286,7 @@ func init() {
 				if b.Get("objectLockConfiguration", "rule", "defaultRetention").Present() {
 					return
 				}
-				c.Fail(b, "Object Lock is enabled but no default retention protects new objects")
+				c.Missing(s, b, "bucket", []string{tBucketLock}, "Object Lock is enabled but no default retention protects new objects")
 			}),
 		},
 	)
@@ -301,26 +302,37 @@ func forEachBucket(check func(c *Check, s *Stack, b *Resource)) func(c *Check, s
 	}
 }
 
-// isReplicaDestination reports whether a replication rule in the stack
-// writes into b (replicas are not replicated again).
 // isReplicaDestination reports whether a replication configuration of the
 // stack writes into b: its rules depend on b (how a real preview knows,
-// where the replica's ARN is not known yet), or name b's ARN or name.
+// where the replica's ARN is not known yet), or name b's ARN or name. The
+// destinations are collected once per stack.
 func isReplicaDestination(s *Stack, b *Resource) bool {
-	for _, rc := range s.OfType(tBucketReplic) {
-		if rc.Refers("rules", b) && !rc.Refers("bucket", b) {
-			return true
-		}
-		for _, rule := range rc.Get("rules").List() {
-			dest := Of(rule).At("destination", "bucket").Str()
-			for _, id := range b.Identifiers() {
-				if dest == id || dest == "arn:aws:s3:::"+id {
-					return true
+	dests := s.Memo("s3-replica-destinations", func() any {
+		out := map[*Resource]bool{}
+		for _, rc := range s.OfType(tBucketReplic) {
+			sources := s.Targets(rc, "bucket", bucketTypes...)
+			for _, d := range s.Targets(rc, "rules", bucketTypes...) {
+				if !slices.Contains(sources, d) {
+					out[d] = true
+				}
+			}
+			for _, rule := range rc.Get("rules").List() {
+				dest := Of(rule).At("destination", "bucket").Str()
+				if dest == "" {
+					continue
+				}
+				for _, t := range bucketTypes {
+					for _, key := range []string{dest, strings.TrimPrefix(dest, "arn:aws:s3:::")} {
+						for _, d := range s.idIndex(t)[key] {
+							out[d] = true
+						}
+					}
 				}
 			}
 		}
-	}
-	return false
+		return out
+	}).(map[*Resource]bool)
+	return dests[b]
 }
 
 func asMap(v any) map[string]any {

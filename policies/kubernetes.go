@@ -168,10 +168,7 @@ func init() {
 			Frameworks:  []string{"kube-score pod-networkpolicy", "Polaris missingNetworkPolicy", "kubescape C-0030"},
 			Remediation: "Add a NetworkPolicy with an empty podSelector, policyTypes [Ingress, Egress] and no rules, then allow what each workload needs.",
 			Stack: forEachNamespace(func(c *Check, s *Stack, ns *Resource, name string) {
-				for _, np := range s.OfType(tNetworkPolicy) {
-					if namespaceOf(np) != name {
-						continue
-					}
+				for _, np := range namespaced(s, tNetworkPolicy, name) {
 					spec := np.Get("spec")
 					if len(spec.At("podSelector").Map()) == 0 && slices.Contains(spec.At("policyTypes").Strings(), "Ingress") && len(spec.At("ingress").List()) == 0 {
 						return
@@ -204,13 +201,7 @@ func init() {
 			Remediation: "Add a ResourceQuota and a LimitRange to the namespace (components/k8s baseline).",
 			Stack: forEachNamespace(func(c *Check, s *Stack, ns *Resource, name string) {
 				for _, kind := range []string{tResourceQuota, tLimitRange} {
-					found := false
-					for _, r := range s.OfType(kind) {
-						if namespaceOf(r) == name {
-							found = true
-						}
-					}
-					if !found {
+					if len(namespaced(s, kind, name)) == 0 {
 						c.Fail(ns, "namespace %s has no %s", name, kind[strings.LastIndex(kind, ":")+1:])
 					}
 				}
@@ -281,8 +272,8 @@ func init() {
 					labels := d.Get("spec", "template", "metadata", "labels").Map()
 					ns := namespaceOf(d)
 					hasPDB := false
-					for _, p := range s.OfType(tPDB) {
-						if namespaceOf(p) == ns && selects(p.Get("spec", "selector", "matchLabels").Map(), labels) {
+					for _, p := range namespaced(s, tPDB, ns) {
+						if selects(p.Get("spec", "selector", "matchLabels").Map(), labels) {
 							hasPDB = true
 						}
 					}
@@ -290,9 +281,9 @@ func init() {
 						c.Fail(d, "no PodDisruptionBudget covers the deployment's pods")
 					}
 					hpaOK := false
-					for _, h := range s.OfType(tHPA) {
+					for _, h := range namespaced(s, tHPA, ns) {
 						target := h.Get("spec", "scaleTargetRef")
-						if namespaceOf(h) != ns || target.At("kind").Str() != "Deployment" || target.At("name").Str() != d.Get("metadata", "name").Str() {
+						if target.At("kind").Str() != "Deployment" || target.At("name").Str() != d.Get("metadata", "name").Str() {
 							continue
 						}
 						if n, ok := h.Get("spec", "minReplicas").Num(); ok && n >= 2 {
@@ -323,6 +314,19 @@ func init() {
 			},
 		},
 	)
+}
+
+// namespaced returns the resources of a kind in a namespace, from an
+// index built once per stack and kind.
+func namespaced(s *Stack, kind, ns string) []*Resource {
+	idx := s.Memo("namespaced "+kind, func() any {
+		out := map[string][]*Resource{}
+		for _, r := range s.OfType(kind) {
+			out[namespaceOf(r)] = append(out[namespaceOf(r)], r)
+		}
+		return out
+	}).(map[string][]*Resource)
+	return idx[ns]
 }
 
 // forEachNamespace applies a check to every workload namespace.

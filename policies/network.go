@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -234,7 +235,7 @@ func checkFlowLogs(c *Check, s *Stack) {
 	for _, vpc := range s.OfType(tVpc) {
 		logs := s.Referencing(vpc, "vpcId", tFlowLog)
 		if len(logs) == 0 {
-			c.Fail(vpc, "the VPC has no flow log")
+			c.Missing(s, vpc, "vpcId", []string{tFlowLog}, "the VPC has no flow log")
 			continue
 		}
 		all := false
@@ -264,10 +265,13 @@ func checkFlowLogDestination(c *Check, s *Stack, fl *Resource) {
 	if dest != "" && dest != "cloud-watch-logs" {
 		return
 	}
-	for _, g := range s.OfType(tLogGroup) {
-		if !fl.Refers("logDestination", g) && !fl.Refers("logGroupName", g) {
-			continue
+	groups := s.Targets(fl, "logDestination", tLogGroup)
+	for _, g := range s.Targets(fl, "logGroupName", tLogGroup) {
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
 		}
+	}
+	for _, g := range groups {
 		if v := g.Get("kmsKeyId"); !v.Present() {
 			c.Fail(g, "the flow log group is not encrypted with a KMS key")
 		}
@@ -281,7 +285,7 @@ func checkDefaultSecurityGroups(c *Check, s *Stack) {
 	for _, vpc := range s.OfType(tVpc) {
 		groups := s.Referencing(vpc, "vpcId", tDefaultSG)
 		if len(groups) == 0 {
-			c.Fail(vpc, "the VPC's default security group keeps its default rules (adopt it with aws.ec2.DefaultSecurityGroup)")
+			c.Missing(s, vpc, "vpcId", []string{tDefaultSG}, "the VPC's default security group keeps its default rules (adopt it with aws.ec2.DefaultSecurityGroup)")
 		}
 	}
 	for _, g := range s.OfType(tDefaultSG) {
@@ -354,12 +358,7 @@ func checkNaclAdminPorts(c *Check, s *Stack) {
 	// A lone rule resource on an ACL outside the stack cannot be ordered:
 	// it fails on its own when it allows an admin port from the world.
 	for _, r := range s.OfType(tNetworkACLRule) {
-		inStack := false
-		for _, acl := range s.OfType(tNetworkACL) {
-			if r.Refers("networkAclId", acl) {
-				inStack = true
-			}
-		}
+		inStack := len(s.Targets(r, "networkAclId", tNetworkACL)) > 0
 		rule := ruleResource(r)
 		if inStack || r.Get("egress").Bool() || !rule.allow || !world(rule.cidr) {
 			continue
@@ -373,23 +372,21 @@ func checkNaclAdminPorts(c *Check, s *Stack) {
 }
 
 func checkDataTierEgress(c *Check, s *Stack) {
-	stores := s.OfType(tRDSInstance, tRDSCluster, tCacheReplicationGrp)
-	for _, sg := range s.OfType(tSecurityGroup) {
-		used := false
-		for _, st := range stores {
-			if st.Refers("vpcSecurityGroupIds", sg) || st.Refers("securityGroupIds", sg) {
-				used = true
-				break
+	used := map[*Resource]bool{}
+	for _, st := range s.OfType(tRDSInstance, tRDSCluster, tCacheReplicationGrp) {
+		for _, prop := range []string{"vpcSecurityGroupIds", "securityGroupIds"} {
+			for _, sg := range s.Targets(st, prop, tSecurityGroup) {
+				used[sg] = true
 			}
 		}
-		if !used {
+	}
+	for _, sg := range s.OfType(tSecurityGroup) {
+		if !used[sg] {
 			continue
 		}
 		rules := sgRules(sg)
-		for _, r := range s.OfType(tSecurityGroupRule, tSGEgressRule) {
-			if r.Refers("securityGroupId", sg) {
-				rules = append(rules, sgRules(r)...)
-			}
+		for _, r := range s.Referencing(sg, "securityGroupId", tSecurityGroupRule, tSGEgressRule) {
+			rules = append(rules, sgRules(r)...)
 		}
 		for _, rule := range rules {
 			if !rule.ingress && anyWorld(rule.cidrs) {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -131,6 +132,22 @@ func (c *Check) Undecided(r *Resource, property string) {
 	c.undecided = append(c.undecided, c.finding(r, fmt.Sprintf("%s is not known until deployment; the check could not be decided", property)))
 }
 
+// Missing records that r has no companion of the given types pointing at
+// it through prop: a violation, unless the stack cannot tell (Unresolved),
+// which is undecided. A preview keeps ids unknown; the engine records
+// property dependencies, which decide, but a preview printed without them
+// must not turn an unknown reference into a violation.
+func (c *Check) Missing(s *Stack, r *Resource, prop string, types []string, format string, args ...any) {
+	if t, ok := s.Unresolved(prop, types...); ok {
+		c.Undecided(r, fmt.Sprintf("which %s points at it (%s)", shortType(t), prop))
+		return
+	}
+	c.Fail(r, format, args...)
+}
+
+// shortType is the last part of a type token: BucketPublicAccessBlock.
+func shortType(t string) string { return t[strings.LastIndex(t, ":")+1:] }
+
 // Known reports whether every value is known, recording the first unknown
 // one as undecided.
 func (c *Check) Known(r *Resource, props map[string]Value) bool {
@@ -164,31 +181,142 @@ func (c *Check) finding(r *Resource, msg string) Finding {
 	return f
 }
 
-// Stack is every resource of a stack, for stack policies.
+// Stack is every resource of a stack, for stack policies. It indexes the
+// resources once (by URN, by type, and lazily by every value a reference
+// can match), so that a policy's look-ups cost time in proportion to what
+// they return, not to the size of the stack.
 type Stack struct {
 	Resources []*Resource
 	byURN     map[string]*Resource
+	byType    map[string][]*Resource
+	pos       map[*Resource]int
+	// refs indexes, per (type, property), the resources of that type by
+	// what their property points at: property-dependency URNs (prefixed
+	// with urnKey) and string values with each of their ":" suffixes.
+	refs map[refKey]map[string][]*Resource
+	// ids indexes, per type, resources by URN (prefixed) and identifiers.
+	ids        map[string]map[string][]*Resource
+	unresolved map[string]string
+	memo       map[string]any
 }
+
+type refKey struct{ typ, prop string }
+
+// urnKey prefixes URN keys, so a value that happens to spell a URN never
+// matches a property dependency.
+const urnKey = "\x00"
 
 // NewStack indexes resources.
 func NewStack(resources []Resource) *Stack {
-	s := &Stack{byURN: map[string]*Resource{}}
+	s := &Stack{
+		byURN: make(map[string]*Resource, len(resources)), byType: map[string][]*Resource{},
+		pos: make(map[*Resource]int, len(resources)), refs: map[refKey]map[string][]*Resource{},
+		ids: map[string]map[string][]*Resource{}, unresolved: map[string]string{}, memo: map[string]any{},
+	}
+	s.Resources = make([]*Resource, 0, len(resources))
 	for i := range resources {
 		r := &resources[i]
 		s.Resources = append(s.Resources, r)
 		s.byURN[r.URN] = r
+		s.byType[r.Type] = append(s.byType[r.Type], r)
+		s.pos[r] = i
 	}
 	return s
 }
 
-// OfType returns the resources of the given types.
+// OfType returns the resources of the given types, in stack order.
 func (s *Stack) OfType(types ...string) []*Resource {
+	if len(types) == 1 {
+		return slices.Clip(s.byType[types[0]]) // an append copies
+	}
 	var out []*Resource
-	for _, r := range s.Resources {
-		for _, t := range types {
-			if r.Type == t {
+	for _, t := range dedupe(types) {
+		out = append(out, s.byType[t]...)
+	}
+	s.order(out)
+	return out
+}
+
+func dedupe(types []string) []string {
+	out := make([]string, 0, len(types))
+	for _, t := range types {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// order sorts resources into stack order.
+func (s *Stack) order(rs []*Resource) {
+	sort.Slice(rs, func(i, j int) bool { return s.pos[rs[i]] < s.pos[rs[j]] })
+}
+
+// referenceKeys are the keys under which r's property prop points at
+// something: its property dependencies, and each string value with each
+// suffix after a ":" (an ARN ending in a name or id). Resource.Refers
+// matches exactly these.
+func referenceKeys(r *Resource, prop string) []string {
+	var keys []string
+	for _, urn := range r.PropertyDependencies[prop] {
+		keys = append(keys, urnKey+urn)
+	}
+	for _, v := range r.Get(prop).List() {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		keys = append(keys, str)
+		for i := 0; i < len(str); i++ {
+			if str[i] == ':' {
+				keys = append(keys, str[i+1:])
+			}
+		}
+	}
+	return keys
+}
+
+// targetKeys are the keys under which a resource is pointed at.
+func targetKeys(r *Resource) []string {
+	return append([]string{urnKey + r.URN}, r.Identifiers()...)
+}
+
+func (s *Stack) refIndex(typ, prop string) map[string][]*Resource {
+	k := refKey{typ, prop}
+	idx, ok := s.refs[k]
+	if !ok {
+		idx = map[string][]*Resource{}
+		for _, r := range s.byType[typ] {
+			for _, key := range referenceKeys(r, prop) {
+				idx[key] = append(idx[key], r)
+			}
+		}
+		s.refs[k] = idx
+	}
+	return idx
+}
+
+func (s *Stack) idIndex(typ string) map[string][]*Resource {
+	idx, ok := s.ids[typ]
+	if !ok {
+		idx = map[string][]*Resource{}
+		for _, r := range s.byType[typ] {
+			for _, key := range targetKeys(r) {
+				idx[key] = append(idx[key], r)
+			}
+		}
+		s.ids[typ] = idx
+	}
+	return idx
+}
+
+// collect gathers the resources under keys of idx, once each.
+func collect(out []*Resource, seen map[*Resource]bool, idx map[string][]*Resource, keys []string) []*Resource {
+	for _, k := range keys {
+		for _, r := range idx[k] {
+			if !seen[r] {
+				seen[r] = true
 				out = append(out, r)
-				break
 			}
 		}
 	}
@@ -196,15 +324,62 @@ func (s *Stack) OfType(types ...string) []*Resource {
 }
 
 // Referencing returns the resources of the given types whose property prop
-// points at target.
+// points at target (Resource.Refers), in stack order.
 func (s *Stack) Referencing(target *Resource, prop string, types ...string) []*Resource {
 	var out []*Resource
+	seen := map[*Resource]bool{}
+	keys := targetKeys(target)
+	for _, t := range dedupe(types) {
+		out = collect(out, seen, s.refIndex(t, prop), keys)
+	}
+	s.order(out)
+	return out
+}
+
+// Targets returns the resources of the given types that r's property prop
+// points at (Resource.Refers), in stack order.
+func (s *Stack) Targets(r *Resource, prop string, types ...string) []*Resource {
+	var out []*Resource
+	seen := map[*Resource]bool{}
+	keys := referenceKeys(r, prop)
+	for _, t := range dedupe(types) {
+		out = collect(out, seen, s.idIndex(t), keys)
+	}
+	s.order(out)
+	return out
+}
+
+// Memo computes a stack-wide value once per stack (a policy's own index).
+func (s *Stack) Memo(key string, compute func() any) any {
+	v, ok := s.memo[key]
+	if !ok {
+		v = compute()
+		s.memo[key] = v
+	}
+	return v
+}
+
+// Unresolved reports whether some resource of the given types may point
+// somewhere through prop without the view saying where: its value is
+// unknown and no property dependency is recorded for it. It returns the
+// first such resource's type.
+func (s *Stack) Unresolved(prop string, types ...string) (string, bool) {
+	key := prop + "\x00" + strings.Join(types, "\x00")
+	if t, ok := s.unresolved[key]; ok {
+		return t, t != ""
+	}
+	found := ""
 	for _, r := range s.OfType(types...) {
-		if r.Refers(prop, target) {
-			out = append(out, r)
+		if _, recorded := r.PropertyDependencies[prop]; recorded {
+			continue
+		}
+		if r.Get(prop).ContainsUnknown() {
+			found = r.Type
+			break
 		}
 	}
-	return out
+	s.unresolved[key] = found
+	return found, found != ""
 }
 
 // ByURN returns a resource by URN.
