@@ -18,6 +18,8 @@ type Finding struct {
 	Frameworks  []string    `json:"frameworks"`
 	// Waiver is the waiver that covers the finding, in the waived list.
 	Waiver *Waiver `json:"waiver,omitempty"`
+
+	warning bool
 }
 
 // Summary counts a report. The field names are a contract.
@@ -28,6 +30,9 @@ type Summary struct {
 	Advisory  int `json:"advisory"`
 	Waived    int `json:"waived"`
 	Undecided int `json:"undecided"`
+	// PreviewErrors counts the error diagnostics of the preview checked:
+	// more than zero, and the preview failed.
+	PreviewErrors int `json:"previewErrors"`
 }
 
 // Report is the result of evaluating the pack over a stack.
@@ -42,10 +47,20 @@ type Report struct {
 	Undecided []Finding `json:"undecided"`
 	// ExpiredWaivers no longer waive; their findings are violations again.
 	ExpiredWaivers []Waiver `json:"expiredWaivers"`
+	// PreviewErrors are the error diagnostics of a failed preview.
+	PreviewErrors []string `json:"previewErrors,omitempty"`
+	// Notes say how the pack config applied to this stack: account-level
+	// controls not required of it, thresholds raised for it.
+	Notes []string `json:"notes"`
 }
 
 // HasMandatory reports whether a mandatory violation blocks the deploy.
 func (r *Report) HasMandatory() bool { return r.Summary.Mandatory > 0 }
+
+// Blocks reports whether the deployment must not go ahead: a mandatory
+// violation, or a preview that failed (a failed preview never passes,
+// whatever its partial steps contain).
+func (r *Report) Blocks() bool { return r.HasMandatory() || r.Summary.PreviewErrors > 0 }
 
 // Options of one evaluation.
 type Options struct {
@@ -57,6 +72,8 @@ type Options struct {
 	StackURN string
 	// Now decides waiver expiry; zero means time.Now().
 	Now time.Time
+	// PreviewErrors are the error diagnostics of the preview checked.
+	PreviewErrors []string
 }
 
 // Evaluate runs every enabled policy over the resources.
@@ -84,8 +101,10 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 		stackURN = fmt.Sprintf("urn:pulumi:%s::stack::pulumi:pulumi:Stack::%s", opts.Stack, opts.Stack)
 	}
 	stack := NewStack(resources)
-	report := &Report{Stack: opts.Stack, Violations: []Finding{}, Waived: []Finding{}, Undecided: []Finding{}, ExpiredWaivers: []Waiver{}}
+	report := &Report{Stack: opts.Stack, Violations: []Finding{}, Waived: []Finding{}, Undecided: []Finding{}, ExpiredWaivers: []Waiver{}, Notes: []string{}}
 	report.Summary.Resources = len(resources)
+	report.PreviewErrors = opts.PreviewErrors
+	report.Summary.PreviewErrors = len(opts.PreviewErrors)
 
 	expired := map[int]bool{}
 	for _, p := range pack {
@@ -97,6 +116,10 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 		c := &Check{Policy: p, Params: cfg.ParamsFor(opts.Stack), StackURN: stackURN}
 		if p.Resource != nil {
 			for _, r := range stack.OfType(p.Types...) {
+				if r.Opaque() {
+					c.undecidedBecause(r, "the component's inputs are not in the preview (its plugin constructs it); its children are checked on their own")
+					continue
+				}
 				p.Resource(c, r)
 			}
 		} else {
@@ -109,6 +132,9 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 	findings:
 		for _, f := range c.findings {
 			f.Enforcement = level
+			if f.warning {
+				f.Enforcement = Advisory // a warning of a policy, whatever its level
+			}
 			for i := range cfg.Waivers {
 				w := &cfg.Waivers[i]
 				if !w.Covers(f, opts.Stack) {

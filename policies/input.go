@@ -23,6 +23,7 @@ func FromPlan(p *plan.Plan) []Resource {
 		out = append(out, Resource{
 			URN: r.URN, Type: r.Type, Name: r.Name, Parent: r.Parent, Provider: r.Provider, ID: r.ID,
 			Inputs: r.Inputs, DependsOn: r.DependsOn, PropertyDependencies: r.PropertyDependencies,
+			Component: !r.Custom,
 		})
 	}
 	return out
@@ -48,52 +49,145 @@ type jsonResource struct {
 // ErrInput marks a document that is not what its flag says it is.
 var ErrInput = errors.New("bad input")
 
-// FromPreviewJSON reads what `pulumi preview --json` prints: the planned
-// state of every step that is not a delete.
-func FromPreviewJSON(b []byte) ([]Resource, error) {
+// Preview is what a `pulumi preview --json` document holds for the pack.
+type Preview struct {
+	// Resources are the planned states, one per resource.
+	Resources []Resource
+	// Errors are the preview's error diagnostics: a failed preview, which
+	// never passes, whatever its partial steps contain.
+	Errors []string
+}
+
+// gone are the step kinds after which the resource no longer exists (or
+// is the old half of a replacement): they are never judged.
+var gone = map[string]bool{
+	"delete": true, "discard": true, "delete-replaced": true, "discard-replaced": true,
+	"read-discard": true, "remove-pending-replace": true,
+}
+
+// ReadPreview reads what `pulumi preview --json` prints, with or without
+// --show-sames and --show-replacement-steps: the planned state of every
+// resource that is not being deleted, once per resource (the last new
+// state of its steps), and the preview's error diagnostics. source names
+// the document in errors, which say where in it the problem is.
+func ReadPreview(source string, b []byte) (*Preview, error) {
 	var doc struct {
 		Steps []struct {
 			Op       string        `json:"op"`
+			URN      string        `json:"urn"`
 			NewState *jsonResource `json:"newState"`
 		} `json:"steps"`
+		Diagnostics []struct {
+			Message  string `json:"message"`
+			Severity string `json:"severity"`
+		} `json:"diagnostics"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%w: not the JSON `pulumi preview --json` prints: %v", ErrInput, err)
+		return nil, fmt.Errorf("%w: %s: not the JSON `pulumi preview --json` prints: %s", ErrInput, source, jsonPlace(b, err))
 	}
 	if doc.Steps == nil {
-		return nil, fmt.Errorf("%w: no steps: not the JSON `pulumi preview --json` prints", ErrInput)
+		return nil, fmt.Errorf("%w: %s: no steps: not the JSON `pulumi preview --json` prints", ErrInput, source)
 	}
-	var out []Resource
-	for _, s := range doc.Steps {
-		if s.NewState == nil || s.Op == "delete" || s.Op == "discard" {
+	p := &Preview{}
+	index := map[string]int{}
+	for i, s := range doc.Steps {
+		if s.NewState == nil || gone[s.Op] {
 			continue
 		}
-		out = append(out, convert(*s.NewState))
+		if s.NewState.URN == "" {
+			return nil, fmt.Errorf("%w: %s: steps[%d].newState has no urn", ErrInput, source, i)
+		}
+		r := convert(*s.NewState)
+		if at, seen := index[r.URN]; seen {
+			p.Resources[at] = r // a replacement: judged once, on its new state
+			continue
+		}
+		index[r.URN] = len(p.Resources)
+		p.Resources = append(p.Resources, r)
 	}
-	return out, nil
+	for _, d := range doc.Diagnostics {
+		if d.Severity == "error" {
+			p.Errors = append(p.Errors, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(d.Message), "error:")))
+		}
+	}
+	return p, nil
 }
 
-// FromState reads what `pulumi stack export` prints.
-func FromState(b []byte) ([]Resource, error) {
+// FromPreviewJSON reads a preview's resources (ReadPreview without its
+// diagnostics).
+func FromPreviewJSON(b []byte) ([]Resource, error) {
+	p, err := ReadPreview("preview", b)
+	if err != nil {
+		return nil, err
+	}
+	return p.Resources, nil
+}
+
+// ReadState reads what `pulumi stack export` prints; source names the
+// document in errors.
+func ReadState(source string, b []byte) ([]Resource, error) {
 	var doc struct {
 		Deployment *struct {
 			Resources []jsonResource `json:"resources"`
 		} `json:"deployment"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%w: not the JSON `pulumi stack export` prints: %v", ErrInput, err)
+		return nil, fmt.Errorf("%w: %s: not the JSON `pulumi stack export` prints: %s", ErrInput, source, jsonPlace(b, err))
 	}
 	if doc.Deployment == nil {
-		return nil, fmt.Errorf("%w: no deployment: not the JSON `pulumi stack export` prints", ErrInput)
+		return nil, fmt.Errorf("%w: %s: no deployment: not the JSON `pulumi stack export` prints", ErrInput, source)
 	}
 	var out []Resource
-	for _, r := range doc.Deployment.Resources {
+	for i, r := range doc.Deployment.Resources {
 		if r.Delete || r.External {
 			continue // pending deletes and read resources are not governed
+		}
+		if r.URN == "" {
+			return nil, fmt.Errorf("%w: %s: deployment.resources[%d] has no urn", ErrInput, source, i)
 		}
 		out = append(out, convert(r))
 	}
 	return out, nil
+}
+
+// FromState reads what `pulumi stack export` prints.
+func FromState(b []byte) ([]Resource, error) { return ReadState("state", b) }
+
+// jsonPlace says where in b a decoding error is: line and column, and the
+// field for a value of the wrong type.
+func jsonPlace(b []byte, err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		offset := syntax.Offset
+		if strings.Contains(syntax.Error(), "unexpected end") {
+			offset = int64(len(b)) + 1 // the document ends too soon: just past its end
+		}
+		return fmt.Sprintf("%s: %v", lineCol(b, offset), err)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "the document"
+		}
+		return fmt.Sprintf("%s: %s must be %s, got %s", lineCol(b, typ.Offset), field, typ.Type, typ.Value)
+	}
+	return err.Error()
+}
+
+// lineCol turns the decoder's offset (the bytes read when it stopped,
+// the offending one included) into the offending byte's line and column.
+func lineCol(b []byte, offset int64) string {
+	offset = min(max(offset-1, 0), int64(len(b)))
+	line, col := 1, 1
+	for _, c := range b[:offset] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
 func convert(r jsonResource) Resource {
@@ -101,6 +195,7 @@ func convert(r jsonResource) Resource {
 		URN: r.URN, Type: r.Type, Name: nameOf(r.URN), Parent: r.Parent, Provider: providerURN(r.Provider), ID: r.ID,
 		Inputs: redact(r.Inputs), Outputs: redact(r.Outputs),
 		DependsOn: r.Dependencies, PropertyDependencies: r.PropertyDependencies,
+		Component: !r.Custom && r.Type != stackType,
 	}
 }
 

@@ -127,9 +127,21 @@ func (c *Check) Fail(r *Resource, format string, args ...any) {
 	c.findings = append(c.findings, c.finding(r, fmt.Sprintf(format, args...)))
 }
 
+// Warn records an advisory finding on a resource, whatever the policy's
+// level: a risk that is not yet a violation (support ending soon).
+func (c *Check) Warn(r *Resource, format string, args ...any) {
+	f := c.finding(r, fmt.Sprintf(format, args...))
+	f.warning = true
+	c.findings = append(c.findings, f)
+}
+
 // Undecided records that a value the check needs is unknown until deploy.
 func (c *Check) Undecided(r *Resource, property string) {
-	c.undecided = append(c.undecided, c.finding(r, fmt.Sprintf("%s is not known until deployment; the check could not be decided", property)))
+	c.undecidedBecause(r, fmt.Sprintf("%s is not known until deployment; the check could not be decided", property))
+}
+
+func (c *Check) undecidedBecause(r *Resource, msg string) {
+	c.undecided = append(c.undecided, c.finding(r, msg))
 }
 
 // Missing records that r has no companion of the given types pointing at

@@ -67,7 +67,15 @@ func (r *Report) writeText(w io.Writer) error {
 			fmt.Fprintf(w, "  %-36s %s: %s\n", f.Policy, subject(f), f.Message)
 		}
 	}
-	if r.HasMandatory() {
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\nNOTE: %s\n", n)
+	}
+	if s.PreviewErrors > 0 {
+		fmt.Fprintf(w, "\nFAIL: the preview itself failed, so nothing it planned can pass:\n")
+		for _, e := range r.PreviewErrors {
+			fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(e, "\n", "\n  "))
+		}
+	} else if r.HasMandatory() {
 		fmt.Fprintf(w, "\nFAIL: %d mandatory violations block the deployment\n", s.Mandatory)
 	} else {
 		fmt.Fprintf(w, "\nPASS: no mandatory violation\n")
@@ -85,7 +93,9 @@ func subject(f Finding) string {
 func (r *Report) writeMarkdown(w io.Writer) error {
 	s := r.Summary
 	verdict := ":white_check_mark: **Pass**: no mandatory violation"
-	if r.HasMandatory() {
+	if s.PreviewErrors > 0 {
+		verdict = fmt.Sprintf(":x: **Fail**: the preview itself failed (%s)", mdEscape(strings.Join(r.PreviewErrors, "; ")))
+	} else if r.HasMandatory() {
 		verdict = fmt.Sprintf(":x: **Fail**: %d mandatory violations", s.Mandatory)
 	}
 	fmt.Fprintf(w, "### Policy check: `%s`\n\n%s\n\n", r.Stack, verdict)
@@ -109,6 +119,9 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 	}
 	if len(r.Undecided) > 0 {
 		fmt.Fprintf(w, "\n%d checks are undecided until deployment.\n", len(r.Undecided))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\n> %s\n", mdEscape(n))
 	}
 	return nil
 }

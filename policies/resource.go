@@ -29,7 +29,18 @@ type Resource struct {
 	// a VPC even when the VPC's id is not known yet.
 	DependsOn            []string
 	PropertyDependencies map[string][]string
+	// Component marks a component resource (not custom). One constructed
+	// by its plugin (a multi-language component such as eks:index:Cluster)
+	// has no inputs recorded in a preview.
+	Component bool
 }
+
+// stackType is the type of a stack's root resource.
+const stackType = "pulumi:pulumi:Stack"
+
+// Opaque reports whether the view holds nothing to judge the resource by:
+// a component whose inputs the preview did not record.
+func (r *Resource) Opaque() bool { return r.Component && len(r.Inputs) == 0 }
 
 // The markers of values that are not known or not shown.
 const (

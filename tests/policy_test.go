@@ -98,6 +98,11 @@ func TestCheckCommand(t *testing.T) {
 	assert.Equal(t, 1, code, "a mandatory violation exits 1")
 	assert.Contains(t, out, "rds-multi-az")
 	assert.NotContains(t, out, "hunter2")
+
+	code, out, _ = runCLI("check", "--preview-json", filepath.Join(projectDir, "policies/testdata/preview-failed.json"))
+	assert.Equal(t, 1, code, "a failed preview exits 1 though its partial steps pass")
+	assert.Contains(t, out, "FAIL: the preview itself failed")
+	assert.Contains(t, out, "unable to find the stack output databaseArn")
 }
 
 func TestCheckBadInput(t *testing.T) {
@@ -112,7 +117,7 @@ func TestCheckBadInput(t *testing.T) {
 		want string
 	}{
 		{"missing file", []string{"--state", filepath.Join(dir, "nope.json")}, "nope.json"},
-		{"malformed json", []string{"--preview-json", malformed}, malformed + ": bad input"},
+		{"malformed json", []string{"--preview-json", malformed}, "bad input: " + malformed + ": not the JSON `pulumi preview --json` prints: line 1, column 2"},
 		{"unknown stack", []string{"--stack", "qa", "--dir", projectDir}, `unknown stack "qa"`},
 		{"invalid pack config", []string{"--stack", "production", "--dir", projectDir, "--config", badConfig}, "waivers[0].reason: a waiver needs a reason"},
 		{"two sources", []string{"--stack", "production", "--state", malformed}, "exactly one of"},

@@ -48,9 +48,10 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	}
 
 	var (
-		resources []policies.Resource
-		name      string
-		stackURN  string
+		resources     []policies.Resource
+		name          string
+		stackURN      string
+		previewErrors []string
 	)
 	switch {
 	case *stack != "":
@@ -73,26 +74,28 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		if resources, err = policies.FromPreviewJSON(b); err != nil {
-			return fail("%s: %v", *preview, err)
+		p, err := policies.ReadPreview(*preview, b)
+		if err != nil {
+			return fail("%v", err)
 		}
+		resources, previewErrors = p.Resources, p.Errors
 		name, stackURN = stackOf(resources)
 	default:
 		b, err := os.ReadFile(*state)
 		if err != nil {
 			return fail("%v", err)
 		}
-		if resources, err = policies.FromState(b); err != nil {
-			return fail("%s: %v", *state, err)
+		if resources, err = policies.ReadState(*state, b); err != nil {
+			return fail("%v", err)
 		}
 		name, stackURN = stackOf(resources)
 	}
 
-	report := policies.Evaluate(resources, policies.Options{Config: cfg, Stack: name, StackURN: stackURN})
+	report := policies.Evaluate(resources, policies.Options{Config: cfg, Stack: name, StackURN: stackURN, PreviewErrors: previewErrors})
 	if err := report.Write(stdout, *format); err != nil {
 		return fail("%v", err)
 	}
-	if report.HasMandatory() {
+	if report.Blocks() {
 		return 1
 	}
 	return 0

@@ -105,6 +105,8 @@ func Convert(r policyx.AnalyzerResource) policies.Resource {
 	return policies.Resource{
 		URN: r.URN, Type: r.Type, Name: r.Name, Parent: r.Parent, Provider: r.Provider.URN,
 		Inputs: Plain(r.Properties), DependsOn: r.Dependencies, PropertyDependencies: r.PropertyDependencies,
+		// Every custom resource has a provider; a component has none.
+		Component: r.Provider.URN == "" && !strings.HasPrefix(r.Type, "pulumi:providers:") && r.Type != "pulumi:pulumi:Stack",
 	}
 }
 
