@@ -2,7 +2,9 @@ package policies
 
 import (
 	"slices"
+	"sort"
 	"strings"
+	"time"
 )
 
 // Resource types of the EKS, load balancer and WAF controls.
@@ -98,20 +100,23 @@ func init() {
 		},
 		&Policy{
 			Name:        "eks-supported-version",
-			Description: "EKS runs a Kubernetes version pinned in config and still in standard support.",
+			Description: "EKS runs a Kubernetes version pinned in config and in standard support, and its upgrade policy keeps it there.",
 			Severity:    High, Enforcement: Mandatory, Control: 44,
 			Frameworks:  []string{"CKV_AWS_339", "FSBP EKS.2"},
-			Remediation: "Set version explicitly from config to a version in standard support (pack param supportedKubernetesVersions).",
+			Remediation: "Pin version from config to a version whose standard support has not ended (pack param kubernetesStandardSupportEnds), upgrade before the end date, and set upgradePolicy.supportType STANDARD.",
 			Types:       []string{tEKSCluster, tEKSClusterC},
 			Resource: func(c *Check, r *Resource) {
-				v := r.Get("version")
-				if v.Unknown() {
+				checkKubernetesSupport(c, r)
+				if r.Type != tEKSCluster {
 					return
 				}
-				if v.Str() == "" {
-					c.Fail(r, "the Kubernetes version is not pinned: AWS picks one and upgrades silently float")
-				} else if !slices.Contains(c.Params.SupportedKubernetesVersions, v.Str()) {
-					c.Fail(r, "Kubernetes %s is not in standard support (%s)", v.Str(), describe(c.Params.SupportedKubernetesVersions))
+				// AWS moves a cluster whose version leaves standard support
+				// to paid extended support unless the policy says STANDARD.
+				switch st := r.Get("upgradePolicy", "supportType"); {
+				case st.Unknown():
+					c.Undecided(r, "upgradePolicy.supportType")
+				case st.Str() != "STANDARD":
+					c.Fail(r, "the upgrade policy is %s (unset means EXTENDED): set upgradePolicy.supportType STANDARD so the cluster never runs on extended support", orNone(st.Str()))
 				}
 			},
 		},
@@ -328,4 +333,42 @@ func init() {
 			},
 		},
 	)
+}
+
+// checkKubernetesSupport judges a cluster's version against the end of its
+// standard support on the params' day: past it fails, within
+// KubernetesSupportWarningDays of it warns.
+func checkKubernetesSupport(c *Check, r *Resource) {
+	v := r.Get("version")
+	switch {
+	case v.Unknown():
+		c.Undecided(r, "version")
+		return
+	case v.Str() == "":
+		c.Fail(r, "the Kubernetes version is not pinned: AWS picks one and upgrades silently float")
+		return
+	}
+	version := v.Str()
+	end, ok := c.Params.KubernetesStandardSupportEnds[version]
+	if !ok {
+		c.Fail(r, "Kubernetes %s has no known end of standard support (kubernetesStandardSupportEnds lists %s)", version, describe(sortedKeys(c.Params.KubernetesStandardSupportEnds)))
+		return
+	}
+	last, _ := time.Parse(time.DateOnly, end) // validated with the config
+	today := c.AsOf()
+	switch days := int(last.Sub(today).Hours() / 24); {
+	case today.After(last):
+		c.Fail(r, "Kubernetes %s left standard support on %s (as of %s)", version, end, today.Format(time.DateOnly))
+	case days <= KubernetesSupportWarningDays:
+		c.Warn(r, "Kubernetes %s leaves standard support on %s, in %d days (as of %s): plan the upgrade", version, end, days, today.Format(time.DateOnly))
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -5,8 +5,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -23,19 +25,89 @@ type Config struct {
 	// Waivers exempt named resources from a policy, with a reason, an
 	// expiry date and an approver.
 	Waivers []Waiver `yaml:"waivers"`
-	// Stacks override params per stack name, field by field (the dr stack
-	// has no trail of its own: the primary's multi-region trail covers it).
+	// Stacks raise params for one stack of one project, keyed
+	// project/stack, field by field: the stack that holds the account
+	// baseline requires it; production stacks keep longer backups.
 	Stacks map[string]yaml.Node `yaml:"stacks"`
 
 	stackParams map[string]Params
 }
 
-// ParamsFor returns the params in force for a stack.
-func (c *Config) ParamsFor(stack string) Params {
-	if p, ok := c.stackParams[stack]; ok {
+// ParamsFor returns the params in force for a project's stack.
+func (c *Config) ParamsFor(project, stack string) Params {
+	if p, ok := c.stackParams[project+"/"+stack]; ok {
 		return p
 	}
 	return c.Params
+}
+
+// paramNotes says how the config applied to a project's stack: what the
+// catalog's thresholds were raised to, and the account-level controls
+// that were not required of it.
+func (c *Config) paramNotes(project, stack string) []string {
+	key := project + "/" + stack
+	p := c.ParamsFor(project, stack)
+	source := "pack config params"
+	if _, ok := c.stackParams[key]; ok {
+		source = "pack config stacks." + key
+	}
+	var notes []string
+	catalog := DefaultParams()
+	for _, t := range thresholds(&p, &catalog) {
+		if *t.value != *t.catalog {
+			notes = append(notes, fmt.Sprintf("%s is %d for %s (%s; the control catalog's threshold is %d)", t.name, *t.value, key, source, *t.catalog))
+		}
+	}
+	if !p.RequireAccountBaseline {
+		notes = append(notes, fmt.Sprintf("account-level controls not applied to %s: GuardDuty, AWS Config and Security Hub are not required of it, only judged where it has them; set stacks.%s.requireAccountBaseline for the stack that holds the account's baseline", key, key))
+	}
+	if !p.RequireTrail {
+		notes = append(notes, fmt.Sprintf("the multi-region CloudTrail trail is not required of %s (stacks.%s.requireTrail is not set)", key, key))
+	}
+	return notes
+}
+
+// threshold is one numeric param, its catalog value, and which way it may
+// be moved (raised for a minimum, lowered for a maximum).
+type threshold struct {
+	name           string
+	value, catalog *int
+	maximum        bool
+	row            int
+}
+
+func thresholds(p, catalog *Params) []threshold {
+	return []threshold{
+		{"minBackupRetentionDays", &p.MinBackupRetentionDays, &catalog.MinBackupRetentionDays, false, 25},
+		{"minSnapshotRetentionDays", &p.MinSnapshotRetentionDays, &catalog.MinSnapshotRetentionDays, false, 39},
+		{"auditLogRetentionDays", &p.AuditLogRetentionDays, &catalog.AuditLogRetentionDays, false, 59},
+		{"minKeyDeletionWindowDays", &p.MinKeyDeletionWindowDays, &catalog.MinKeyDeletionWindowDays, false, 12},
+		{"maxSecretRotationDays", &p.MaxSecretRotationDays, &catalog.MaxSecretRotationDays, true, 61},
+		{"minAZs", &p.MinAZs, &catalog.MinAZs, false, 9},
+	}
+}
+
+// validateParams reports params weaker than the catalog and dates that do
+// not parse; at names the place in the config.
+func validateParams(p Params, at string) []string {
+	var problems []string
+	catalog := DefaultParams()
+	for _, t := range thresholds(&p, &catalog) {
+		if (!t.maximum && *t.value < *t.catalog) || (t.maximum && *t.value > *t.catalog) {
+			problems = append(problems, fmt.Sprintf("%s.%s: %d is weaker than the control catalog's %d (shared/CONTROLS.md row %d): the pack config may only tighten a threshold", at, t.name, *t.value, *t.catalog, t.row))
+		}
+	}
+	for version, end := range p.KubernetesStandardSupportEnds {
+		if _, err := time.Parse(time.DateOnly, end); err != nil {
+			problems = append(problems, fmt.Sprintf("%s.kubernetesStandardSupportEnds.%s: must be a date YYYY-MM-DD, got %q", at, version, end))
+		}
+	}
+	if p.AsOf != "" {
+		if _, err := time.Parse(time.DateOnly, p.AsOf); err != nil {
+			problems = append(problems, fmt.Sprintf("%s.asOf: must be a date YYYY-MM-DD, got %q", at, p.AsOf))
+		}
+	}
+	return problems
 }
 
 // Waiver is an explicit, auditable exemption.
@@ -131,19 +203,27 @@ func ParseConfig(b []byte, source string) (*Config, error) {
 			w.expires = t
 		}
 	}
+	for _, problem := range validateParams(c.Params, "params") {
+		add("%s", problem)
+	}
 	c.stackParams = map[string]Params{}
-	for stack, node := range c.Stacks {
-		p := c.Params
-		p.AllowedPublicPorts = append([]int(nil), c.Params.AllowedPublicPorts...)
-		if err := node.Decode(&p); err != nil {
-			add("stacks.%s: %v", stack, err)
+	for _, key := range sortedNodeKeys(c.Stacks) {
+		node := c.Stacks[key]
+		if project, stack, ok := strings.Cut(key, "/"); !ok || project == "" || stack == "" || strings.Contains(stack, "/") {
+			add("stacks.%s: name the stack as project/stack (platform/production), so one project's stack never sets another's params", key)
 			continue
 		}
-		c.stackParams[stack] = p
-	}
-	p := c.Params
-	if p.MinBackupRetentionDays < 1 || p.MinSnapshotRetentionDays < 1 || p.AuditLogRetentionDays < 1 || p.MinKeyDeletionWindowDays < 7 || p.MaxSecretRotationDays < 1 || p.MinAZs < 1 {
-		add("params: retention days must be positive and minKeyDeletionWindowDays at least 7")
+		p := c.Params
+		p.AllowedPublicPorts = append([]int(nil), c.Params.AllowedPublicPorts...)
+		p.KubernetesStandardSupportEnds = maps.Clone(c.Params.KubernetesStandardSupportEnds)
+		if err := node.Decode(&p); err != nil {
+			add("stacks.%s: %v", key, err)
+			continue
+		}
+		for _, problem := range validateParams(p, "stacks."+key) {
+			add("%s", problem)
+		}
+		c.stackParams[key] = p
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -181,6 +261,15 @@ func (w *Waiver) Covers(f Finding, stack string) bool {
 		}
 	}
 	return false
+}
+
+func sortedNodeKeys(m map[string]yaml.Node) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func contains(list []string, v string) bool {

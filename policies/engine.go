@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -68,6 +69,9 @@ type Options struct {
 	Config *Config
 	// Stack names the stack (waivers may be limited to stacks).
 	Stack string
+	// Project names the stack's project; empty: read from the resources'
+	// URNs. Per-stack params are keyed project/stack.
+	Project string
 	// StackURN is the root URN that stack-level findings name.
 	StackURN string
 	// Now decides waiver expiry; zero means time.Now().
@@ -100,6 +104,11 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 	if stackURN == "" {
 		stackURN = fmt.Sprintf("urn:pulumi:%s::stack::pulumi:pulumi:Stack::%s", opts.Stack, opts.Stack)
 	}
+	project := opts.Project
+	if project == "" {
+		project = projectOf(opts.StackURN, resources)
+	}
+	params := cfg.ParamsFor(project, opts.Stack)
 	stack := NewStack(resources)
 	report := &Report{Stack: opts.Stack, Violations: []Finding{}, Waived: []Finding{}, Undecided: []Finding{}, ExpiredWaivers: []Waiver{}, Notes: []string{}}
 	report.Summary.Resources = len(resources)
@@ -113,7 +122,7 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 			continue
 		}
 		report.Summary.Policies++
-		c := &Check{Policy: p, Params: cfg.ParamsFor(opts.Stack), StackURN: stackURN}
+		c := &Check{Policy: p, Params: params, Now: now, StackURN: stackURN}
 		if p.Resource != nil {
 			for _, r := range stack.OfType(p.Types...) {
 				if r.Opaque() {
@@ -168,9 +177,30 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 			report.Summary.Advisory++
 		}
 	}
+	report.Notes = append(report.Notes, cfg.paramNotes(project, opts.Stack)...)
 	report.Summary.Waived = len(report.Waived)
 	report.Summary.Undecided = len(report.Undecided)
 	return report
+}
+
+// projectOf reads the project from the stack's root URN, else from the
+// resources' (urn:pulumi:<stack>::<project>::...).
+func projectOf(stackURN string, resources []Resource) string {
+	for _, urn := range append([]string{stackURN}, firstURN(resources)) {
+		if rest, ok := strings.CutPrefix(urn, "urn:pulumi:"); ok {
+			if parts := strings.SplitN(rest, "::", 3); len(parts) == 3 {
+				return parts[1]
+			}
+		}
+	}
+	return ""
+}
+
+func firstURN(resources []Resource) string {
+	if len(resources) == 0 {
+		return ""
+	}
+	return resources[0].URN
 }
 
 func sortFindings(fs []Finding) {

@@ -56,7 +56,8 @@ func TestEvaluateCountsAndEnforcement(t *testing.T) {
 }
 
 func TestAccountBaselineParam(t *testing.T) {
-	r := Evaluate(nil, Options{Stack: "prod", Now: day})
+	required := config(t, "params:\n  requireAccountBaseline: true\n  requireTrail: true\n")
+	r := Evaluate(nil, Options{Config: required, Stack: "prod", Now: day})
 	names := map[string]bool{}
 	for _, v := range r.Violations {
 		names[v.Policy] = true
@@ -65,7 +66,10 @@ func TestAccountBaselineParam(t *testing.T) {
 	for _, p := range []string{"cloudtrail-multi-region", "guardduty-enabled", "config-records-all", "securityhub-standards"} {
 		assert.True(t, names[p], p)
 	}
-	assert.Empty(t, Evaluate(nil, Options{Config: config(t, baselineElsewhere()), Now: day}).Violations)
+	assert.Empty(t, r.Notes)
+	byDefault := Evaluate(nil, Options{Now: day})
+	assert.Empty(t, byDefault.Violations, "by default no stack must hold the account baseline")
+	assert.Len(t, byDefault.Notes, 2, "and the report says the account-level controls were not applied")
 }
 
 func TestWaivers(t *testing.T) {
@@ -124,7 +128,11 @@ func TestConfigRejections(t *testing.T) {
 		{"unknown enforcement policy", "enforcement:\n  no-such: advisory\n", "pack.yaml: enforcement.no-such: no such policy"},
 		{"bad level", "enforcement:\n  kms-key-rotation: warn\n", `pack.yaml: enforcement.kms-key-rotation: must be mandatory, advisory or disabled, got "warn"`},
 		{"unknown field", "params:\n  minBackupRetention: 3\n", "field minBackupRetention not found"},
-		{"bad params", "params:\n  minKeyDeletionWindowDays: 3\n", "minKeyDeletionWindowDays at least 7"},
+		{"bad params", "params:\n  minKeyDeletionWindowDays: 3\n", "params.minKeyDeletionWindowDays: 3 is weaker than the control catalog's 7 (shared/CONTROLS.md row 12)"},
+		{"lowered per stack", "stacks:\n  platform/dr:\n    maxSecretRotationDays: 365\n", "stacks.platform/dr.maxSecretRotationDays: 365 is weaker than the control catalog's 90"},
+		{"stack without project", "stacks:\n  dr:\n    requireTrail: true\n", "stacks.dr: name the stack as project/stack"},
+		{"bad support date", "params:\n  kubernetesStandardSupportEnds:\n    \"1.37\": soon\n", "params.kubernetesStandardSupportEnds.1.37: must be a date YYYY-MM-DD"},
+		{"bad asOf", "params:\n  asOf: tomorrow\n", "params.asOf: must be a date YYYY-MM-DD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,13 +143,18 @@ func TestConfigRejections(t *testing.T) {
 	}
 }
 
+// TestStackParams: params are raised per project and stack, explicitly;
+// account-level controls apply only to the stack named as holding the
+// baseline, and the report says when they were not applied.
 func TestStackParams(t *testing.T) {
-	c := config(t, "stacks:\n  dr:\n    requireTrail: false\n")
-	assert.False(t, c.ParamsFor("dr").RequireTrail)
-	assert.True(t, c.ParamsFor("production").RequireTrail, "other stacks keep the global params")
-	assert.Equal(t, 14, c.ParamsFor("dr").MinBackupRetentionDays, "fields not overridden keep their value")
-	dr := Evaluate(nil, Options{Config: c, Stack: "dr", Now: day})
-	prod := Evaluate(nil, Options{Config: c, Stack: "production", Now: day})
+	c := config(t, "stacks:\n  platform/production:\n    requireTrail: true\n    requireAccountBaseline: true\n    minSnapshotRetentionDays: 7\n")
+	prodParams := c.ParamsFor("platform", "production")
+	assert.True(t, prodParams.RequireTrail)
+	assert.Equal(t, 7, prodParams.MinSnapshotRetentionDays)
+	assert.Equal(t, 7, prodParams.MinBackupRetentionDays, "fields not raised keep the catalog's value")
+	assert.False(t, c.ParamsFor("payments", "production").RequireTrail, "another project's stack of the same name is not the platform's")
+	assert.Equal(t, 1, c.ParamsFor("platform", "staging").MinSnapshotRetentionDays, "other stacks keep the catalog's threshold")
+
 	has := func(r *Report, policy string) bool {
 		for _, v := range r.Violations {
 			if v.Policy == policy {
@@ -150,8 +163,22 @@ func TestStackParams(t *testing.T) {
 		}
 		return false
 	}
-	assert.False(t, has(dr, "cloudtrail-multi-region"))
+	prod := Evaluate(nil, Options{Config: c, Project: "platform", Stack: "production", Now: day})
 	assert.True(t, has(prod, "cloudtrail-multi-region"))
+	assert.True(t, has(prod, "guardduty-enabled"))
+	assert.Contains(t, prod.Notes, "minSnapshotRetentionDays is 7 for platform/production (pack config stacks.platform/production; the control catalog's threshold is 1)")
+
+	other := Evaluate(nil, Options{Config: c, Project: "payments", Stack: "production", Now: day})
+	assert.False(t, has(other, "cloudtrail-multi-region"), "another program is not failed for lacking the account's trail")
+	assert.False(t, has(other, "guardduty-enabled"))
+	require.Len(t, other.Notes, 2)
+	assert.Contains(t, other.Notes[0], "account-level controls not applied to payments/production")
+	assert.Contains(t, other.Notes[1], "trail is not required of payments/production")
+
+	cache := R(tCacheReplicationGrp, "cache", in{"atRestEncryptionEnabled": true, "kmsKeyId": "k", "transitEncryptionEnabled": true, "userGroupIds": list("ug"),
+		"multiAzEnabled": true, "automaticFailoverEnabled": true, "snapshotRetentionLimit": 3.0, "subnetGroupName": "data"})
+	assert.True(t, has(Evaluate([]Resource{cache}, Options{Config: c, Project: "platform", Stack: "production", Now: day}), "elasticache-snapshot-retention"), "3 days is below production's 7")
+	assert.False(t, has(Evaluate([]Resource{cache}, Options{Config: c, Project: "payments", Stack: "production", Now: day}), "elasticache-snapshot-retention"), "3 days meets the catalog's 1")
 }
 
 func TestPlatformConfigIsValid(t *testing.T) {
@@ -218,6 +245,34 @@ func TestUnknownReferencesAreUndecided(t *testing.T) {
 	elsewhere := Evaluate([]Resource{previewed(bucket("logs", nil)), dependsOn(pab, map[string][]string{"bucket": {urnOf(tBucketV2, "other")}})}, Options{Config: config(t, baselineElsewhere()), Now: day})
 	violations, _ = policies(elsewhere)
 	assert.True(t, violations["s3-public-access-block"], "the block belongs to another bucket")
+}
+
+// TestKubernetesSupportWarning: within 90 days of the end of standard
+// support a mandatory policy warns (an advisory finding) instead of
+// failing; the day is the pack's asOf param, so the result does not
+// depend on when the test runs.
+func TestKubernetesSupportWarning(t *testing.T) {
+	cluster := R(tEKSCluster, "eks", in{"version": "1.34", "upgradePolicy": in{"supportType": "STANDARD"},
+		"encryptionConfig": in{"resources": list("secrets"), "provider": in{"keyArn": "k"}}})
+	check := func(asOf string) []Finding {
+		c := config(t, baselineElsewhere()+"  asOf: \""+asOf+"\"\n")
+		var out []Finding
+		for _, v := range Evaluate([]Resource{cluster}, Options{Config: c, Now: day}).Violations {
+			if v.Policy == "eks-supported-version" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	assert.Empty(t, check("2026-08-01"), "1.34 ends 2026-12-02: 123 days left")
+	warned := check("2026-11-23")
+	require.Len(t, warned, 1)
+	assert.Equal(t, Advisory, warned[0].Enforcement, "a warning does not block")
+	assert.Contains(t, warned[0].Message, "leaves standard support on 2026-12-02, in 9 days")
+	failed := check("2026-12-03")
+	require.Len(t, failed, 1)
+	assert.Equal(t, Mandatory, failed[0].Enforcement)
+	assert.Contains(t, failed[0].Message, "left standard support on 2026-12-02")
 }
 
 func TestJSONReportContract(t *testing.T) {

@@ -24,6 +24,15 @@ func R(typ, name string, inputs in) Resource {
 
 func list(v ...any) []any { return v }
 
+// withParams runs a fixture under params other than the catalog's.
+func withParams(f fixture, set func(*Params)) fixture {
+	f.params = set
+	return f
+}
+
+// asOf judges a fixture's dates on a given day.
+func asOf(day string) func(*Params) { return func(p *Params) { p.AsOf = day } }
+
 func urnOf(typ, name string) string { return R(typ, name, nil).URN }
 
 // previewed is a resource as a real preview of a new stack shows it: no
@@ -82,8 +91,14 @@ func TestFixtures(t *testing.T) {
 			}
 			c := run(p, f.stack, params)
 			assert.Empty(t, c.undecided, "a fixture decides")
+			var violations []Finding
+			for _, finding := range c.findings {
+				if !finding.warning {
+					violations = append(violations, finding)
+				}
+			}
 			if f.pass {
-				assert.Empty(t, c.findings, "passing fixture")
+				assert.Empty(t, violations, "passing fixture")
 			} else {
 				assert.NotEmpty(t, c.findings, "failing fixture")
 				for _, finding := range c.findings {
@@ -228,7 +243,8 @@ func fixtures() []fixture {
 	pg := R(tRDSParameterGroup, "pg", in{"family": "postgres16", "parameters": list(in{"name": "rds.force_ssl", "value": "1"})})
 	eks := func(extra in) Resource {
 		inputs := in{
-			"version":                "1.33",
+			"version":                "1.35",
+			"upgradePolicy":          in{"supportType": "STANDARD"},
 			"encryptionConfig":       in{"resources": list("secrets"), "provider": in{"keyArn": "k"}},
 			"vpcConfig":              in{"endpointPublicAccess": false, "endpointPrivateAccess": true},
 			"enabledClusterLogTypes": list("api", "audit", "authenticator", "controllerManager", "scheduler"),
@@ -301,7 +317,9 @@ func fixtures() []fixture {
 
 		pass("kms-deletion-window", "30 days", R(tKMSKey, "k", in{"deletionWindowInDays": 30.0})),
 		pass("kms-deletion-window", "AWS default", R(tKMSKey, "k", in{})),
-		fail("kms-deletion-window", "7 days", R(tKMSKey, "k", in{"deletionWindowInDays": 7.0})),
+		fail("kms-deletion-window", "6 days, below the catalog's 7", R(tKMSKey, "k", in{"deletionWindowInDays": 6.0})),
+		pass("kms-deletion-window", "7 days outside production", R(tKMSKey, "k", in{"deletionWindowInDays": 7.0})),
+		withParams(fail("kms-deletion-window", "7 days in production", R(tKMSKey, "k", in{"deletionWindowInDays": 7.0})), func(p *Params) { p.MinKeyDeletionWindowDays = 30 }),
 
 		pass("s3-public-access-block", "all four", bucket("b", nil), onBucket(tBucketPAB, "b", in{"blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true})),
 		fail("s3-public-access-block", "missing", bucket("b", nil)),
@@ -366,7 +384,9 @@ func fixtures() []fixture {
 		fail("rds-multi-az", "single az", rds(in{"multiAz": false})),
 
 		pass("rds-backup-retention", "14 days", rds(nil)),
-		fail("rds-backup-retention", "7 days", rds(in{"backupRetentionPeriod": 7.0})),
+		fail("rds-backup-retention", "6 days, below the catalog's 7", rds(in{"backupRetentionPeriod": 6.0})),
+		pass("rds-backup-retention", "7 days outside production", rds(in{"backupRetentionPeriod": 7.0})),
+		withParams(fail("rds-backup-retention", "7 days in production", rds(in{"backupRetentionPeriod": 7.0})), func(p *Params) { p.MinBackupRetentionDays = 14 }),
 		fail("rds-backup-retention", "unset", rds(in{"backupRetentionPeriod": nil})),
 
 		pass("rds-deletion-protection", "protected", rds(nil)),
@@ -429,9 +449,14 @@ func fixtures() []fixture {
 		fail("eks-private-endpoint", "public to the world by default", eks(in{"vpcConfig": in{"subnetIds": list("a")}})),
 		pass("eks-control-plane-logs", "all", eks(nil)),
 		fail("eks-control-plane-logs", "api only", eks(in{"enabledClusterLogTypes": list("api")})),
-		pass("eks-supported-version", "1.33", eks(nil)),
+		withParams(pass("eks-supported-version", "1.35, months of support left", eks(nil)), asOf("2026-11-23")),
+		withParams(fail("eks-supported-version", "1.35 past its end", eks(nil)), asOf("2027-03-28")),
+		withParams(pass("eks-supported-version", "1.35 on its last day: a warning", eks(nil)), asOf("2027-03-27")),
+		withParams(fail("eks-supported-version", "1.33 ended 2026-07-29", eks(in{"version": "1.33"})), asOf("2026-11-23")),
+		withParams(fail("eks-supported-version", "extended support", eks(in{"upgradePolicy": in{"supportType": "EXTENDED"}})), asOf("2026-11-23")),
+		withParams(fail("eks-supported-version", "upgrade policy unset", eks(in{"upgradePolicy": nil})), asOf("2026-11-23")),
 		fail("eks-supported-version", "unpinned", eks(in{"version": nil})),
-		fail("eks-supported-version", "out of support", eks(in{"version": "1.24"})),
+		fail("eks-supported-version", "unknown version", eks(in{"version": "1.24"})),
 		pass("eks-no-node-ssh", "no remote access", R(tEKSNodeGroup, "ng", in{"subnetIds": list("a", "b", "c")})),
 		fail("eks-no-node-ssh", "ssh key", R(tEKSNodeGroup, "ng", in{"remoteAccess": in{"ec2SshKey": "k"}})),
 		pass("imdsv2-required", "required, hop 2", R(tLaunchTemplate, "lt", in{"metadataOptions": in{"httpTokens": "required", "httpPutResponseHopLimit": 2.0}})),
@@ -464,12 +489,14 @@ func fixtures() []fixture {
 		pass("cloudtrail-multi-region", "complete", trail),
 		{policy: "cloudtrail-multi-region", name: "trail owned by another stack", pass: true, params: func(p *Params) { p.RequireTrail = false }},
 		fail("cloudtrail-multi-region", "single region", R(tTrail, "trail", in{"isMultiRegionTrail": false, "enableLogFileValidation": true, "kmsKeyId": "k", "cloudWatchLogsGroupArn": "a"})),
-		fail("cloudtrail-multi-region", "no trail"),
+		withParams(fail("cloudtrail-multi-region", "no trail in the stack holding the account's trail"), func(p *Params) { p.RequireTrail = true }),
+		pass("cloudtrail-multi-region", "no trail, none required of this stack"),
 		pass("cloudtrail-bucket-private-logged", "private, logged", trail, bucket("audit", nil), onBucket(tBucketPAB, "audit", in{}), onBucket(tBucketLogging, "audit", in{"targetBucket": "logs"})),
 		fail("cloudtrail-bucket-private-logged", "bucket not logged", trail, bucket("audit", nil), onBucket(tBucketPAB, "audit", in{})),
 		pass("guardduty-enabled", "features on", detector, feature("S3_DATA_EVENTS"), feature("EKS_AUDIT_LOGS"), feature("RDS_LOGIN_EVENTS")),
 		fail("guardduty-enabled", "rds protection off", detector, feature("S3_DATA_EVENTS"), feature("EKS_AUDIT_LOGS")),
-		fail("guardduty-enabled", "no detector"),
+		withParams(fail("guardduty-enabled", "no detector in the stack holding the baseline"), func(p *Params) { p.RequireAccountBaseline = true }),
+		pass("guardduty-enabled", "no detector, no baseline required of this stack"),
 		pass("config-records-all", "all", R(tConfigRecorder, "rec", in{"recordingGroup": in{"allSupported": true, "includeGlobalResourceTypes": true}})),
 		fail("config-records-all", "some types", R(tConfigRecorder, "rec", in{"recordingGroup": in{"allSupported": false}})),
 		pass("securityhub-standards", "fsbp and cis", R(tSecurityHub, "hub", in{}),

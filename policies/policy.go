@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Severity ranks what a violation puts at risk.
@@ -65,49 +66,70 @@ type Policy struct {
 	Stack func(c *Check, s *Stack)
 }
 
-// Params are the tunable values of the pack, set in the pack config.
+// Params are the tunable values of the pack, set in the pack config. The
+// defaults are the thresholds of the control catalog (shared/CONTROLS.md);
+// the pack config may raise them, for all stacks or for one project's
+// stack, never lower them.
 type Params struct {
-	// MinBackupRetentionDays is the least RDS backup retention (14 in
-	// production, which is what the platform deploys).
+	// MinBackupRetentionDays is the least RDS backup retention (catalog
+	// row 25: 7 days; 14 in production).
 	MinBackupRetentionDays int `yaml:"minBackupRetentionDays" json:"minBackupRetentionDays"`
-	// MinSnapshotRetentionDays is the least ElastiCache snapshot retention.
+	// MinSnapshotRetentionDays is the least ElastiCache snapshot retention
+	// (row 39: 1 day).
 	MinSnapshotRetentionDays int `yaml:"minSnapshotRetentionDays" json:"minSnapshotRetentionDays"`
 	// AllowedPublicPorts may be open to 0.0.0.0/0 on internet-facing load
 	// balancers' security groups.
 	AllowedPublicPorts []int `yaml:"allowedPublicPorts" json:"allowedPublicPorts"`
-	// AuditLogRetentionDays is the least retention of audit log groups.
+	// AuditLogRetentionDays is the least retention of audit log groups
+	// (row 59: 365 days).
 	AuditLogRetentionDays int `yaml:"auditLogRetentionDays" json:"auditLogRetentionDays"`
-	// MinKeyDeletionWindowDays is the least KMS deletion window.
+	// MinKeyDeletionWindowDays is the least KMS deletion window (row 12:
+	// 7 days; 30 in production).
 	MinKeyDeletionWindowDays int `yaml:"minKeyDeletionWindowDays" json:"minKeyDeletionWindowDays"`
-	// MaxSecretRotationDays is the longest secret rotation period.
+	// MaxSecretRotationDays is the longest secret rotation period (row 61:
+	// 90 days).
 	MaxSecretRotationDays int `yaml:"maxSecretRotationDays" json:"maxSecretRotationDays"`
-	// MinAZs is the least number of availability zones a tier spans.
+	// MinAZs is the least number of availability zones a tier spans (row
+	// 9: 3).
 	MinAZs int `yaml:"minAZs" json:"minAZs"`
-	// RequireAccountBaseline makes the stack itself hold GuardDuty,
-	// CloudTrail, Config and Security Hub. Turn it off for a second stack
-	// in an account whose baseline another stack owns.
+	// RequireAccountBaseline makes the stack hold the account-level
+	// controls: GuardDuty, AWS Config and Security Hub. Only the stack that
+	// holds an account's baseline has them; any other program's preview
+	// is not failed for lacking them, and the report says they were not
+	// applied.
 	RequireAccountBaseline bool `yaml:"requireAccountBaseline" json:"requireAccountBaseline"`
-	// RequireTrail makes the stack hold a CloudTrail trail. Off for a
-	// stack whose region another stack's multi-region trail covers.
+	// RequireTrail makes the stack hold a multi-region CloudTrail trail
+	// (the stack that holds the account's trail).
 	RequireTrail bool `yaml:"requireTrail" json:"requireTrail"`
-	// SupportedKubernetesVersions are the EKS versions still in standard
-	// support.
-	SupportedKubernetesVersions []string `yaml:"supportedKubernetesVersions" json:"supportedKubernetesVersions"`
+	// KubernetesStandardSupportEnds maps each EKS Kubernetes version to the
+	// last day of its standard support (YYYY-MM-DD).
+	KubernetesStandardSupportEnds map[string]string `yaml:"kubernetesStandardSupportEnds" json:"kubernetesStandardSupportEnds"`
+	// AsOf is the day (YYYY-MM-DD) support dates are judged on; empty
+	// means the day of the check. Tests and reproducible reports set it.
+	AsOf string `yaml:"asOf" json:"asOf,omitempty"`
 }
 
-// DefaultParams are the values the platform's success criteria set.
+// KubernetesSupportWarningDays is how long before the end of standard
+// support a cluster's version is warned about.
+const KubernetesSupportWarningDays = 90
+
+// DefaultParams are the control catalog's thresholds.
 func DefaultParams() Params {
 	return Params{
-		MinBackupRetentionDays:      14,
-		MinSnapshotRetentionDays:    1,
-		AllowedPublicPorts:          []int{80, 443},
-		AuditLogRetentionDays:       365,
-		MinKeyDeletionWindowDays:    30,
-		MaxSecretRotationDays:       90,
-		MinAZs:                      3,
-		RequireAccountBaseline:      true,
-		RequireTrail:                true,
-		SupportedKubernetesVersions: []string{"1.31", "1.32", "1.33", "1.34"},
+		MinBackupRetentionDays:   7,
+		MinSnapshotRetentionDays: 1,
+		AllowedPublicPorts:       []int{80, 443},
+		AuditLogRetentionDays:    365,
+		MinKeyDeletionWindowDays: 7,
+		MaxSecretRotationDays:    90,
+		MinAZs:                   3,
+		// EKS's published end of standard support per version.
+		KubernetesStandardSupportEnds: map[string]string{
+			"1.33": "2026-07-29",
+			"1.34": "2026-12-02",
+			"1.35": "2027-03-27",
+			"1.36": "2027-08-02",
+		},
 	}
 }
 
@@ -115,6 +137,8 @@ func DefaultParams() Params {
 type Check struct {
 	Policy *Policy
 	Params Params
+	// Now is the time of the check; Params.AsOf overrides its day.
+	Now time.Time
 	// Stack is the stack's root URN, for findings that no resource owns.
 	StackURN string
 
@@ -125,6 +149,18 @@ type Check struct {
 // Fail records a violation on a resource (nil: the stack itself).
 func (c *Check) Fail(r *Resource, format string, args ...any) {
 	c.findings = append(c.findings, c.finding(r, fmt.Sprintf(format, args...)))
+}
+
+// AsOf is the day dates are judged on: Params.AsOf, else the check's day.
+func (c *Check) AsOf() time.Time {
+	if t, err := time.Parse(time.DateOnly, c.Params.AsOf); err == nil {
+		return t
+	}
+	now := c.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // Warn records an advisory finding on a resource, whatever the policy's
