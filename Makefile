@@ -3,14 +3,25 @@ GO ?= go
 # E2E_BIN holds the executables the real-engine run puts on PATH.
 E2E_BIN := $(CURDIR)/bin/e2e
 
-.PHONY: test unit e2e e2e-tools lint plan plan-dr check check-dr golden bench build
+.PHONY: test unit fuzz e2e e2e-tools lint plan plan-dr check check-dr golden bench bench-scale build
 
-## test: formatting, vet, the unit and whole-stack tests, then the real-engine run
-test: lint unit e2e
+# FUZZTIME is how long each fuzz target runs in make fuzz (and make test).
+FUZZTIME ?= 15s
+FUZZ_TARGETS := FuzzReadPreview FuzzReadState FuzzPackConfig
+
+## test: formatting, vet, the unit and whole-stack tests, the fuzzers, then the real-engine run
+test: lint unit fuzz e2e
 
 ## unit: every test but the real-engine run (components, config, policies, whole stacks under mocks)
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /tests/e2e)
+
+## fuzz: each reader of outside documents (previews, state exports, pack configs) fuzzed for FUZZTIME
+fuzz:
+	@for target in $(FUZZ_TARGETS); do \
+		echo "fuzz $$target for $(FUZZTIME)"; \
+		$(GO) test ./policies -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s || exit 1; \
+	done
 
 ## e2e-tools: the Pulumi CLI (cached), the test-double provider, the policy pack and the platform CLI
 e2e-tools:
@@ -53,6 +64,10 @@ golden:
 ## bench: the plan benchmark
 bench:
 	$(GO) test ./tests -run '^$$' -bench 'BenchmarkPlanProduction|BenchmarkCheckProduction' -benchmem
+
+## bench-scale: the pack over generated previews of 1k, 10k and 100k resources
+bench-scale:
+	$(GO) test ./policies -run '^$$' -bench BenchmarkCheckScale -benchmem -benchtime 3x
 
 ## build: the offline planner as bin/platform
 build:

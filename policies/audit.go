@@ -37,7 +37,7 @@ func init() {
 			Stack: func(c *Check, s *Stack) {
 				trails := s.OfType(tTrail)
 				if len(trails) == 0 && c.Params.RequireTrail {
-					c.Fail(nil, "the stack has no CloudTrail trail (params.requireTrail is on for this stack)")
+					c.Absent(s, "the stack has no CloudTrail trail (params.requireTrail is on for this stack)")
 				}
 				for _, t := range trails {
 					requireTrue(c, t, "the trail records one region only", "isMultiRegionTrail")
@@ -76,7 +76,7 @@ func init() {
 			Stack: func(c *Check, s *Stack) {
 				detectors := s.OfType(tGuardDuty)
 				if len(detectors) == 0 && c.Params.RequireAccountBaseline {
-					c.Fail(nil, "the stack has no GuardDuty detector (the account baseline is required of this stack)")
+					c.Absent(s, "the stack has no GuardDuty detector (the account baseline is required of this stack)")
 				}
 				for _, d := range detectors {
 					requireNotFalse(c, d, "the detector is disabled", "enable")
@@ -107,7 +107,7 @@ func init() {
 			Stack: func(c *Check, s *Stack) {
 				recorders := s.OfType(tConfigRecorder)
 				if len(recorders) == 0 && c.Params.RequireAccountBaseline {
-					c.Fail(nil, "the stack has no AWS Config recorder (the account baseline is required of this stack)")
+					c.Absent(s, "the stack has no AWS Config recorder (the account baseline is required of this stack)")
 				}
 				for _, r := range recorders {
 					requireTrue(c, r, "the recorder does not record every resource type", "recordingGroup", "allSupported")
@@ -123,7 +123,7 @@ func init() {
 			Stack: func(c *Check, s *Stack) {
 				if len(s.OfType(tSecurityHub)) == 0 {
 					if c.Params.RequireAccountBaseline {
-						c.Fail(nil, "the stack does not enable Security Hub (the account baseline is required of this stack)")
+						c.Absent(s, "the stack does not enable Security Hub (the account baseline is required of this stack)")
 					}
 					return
 				}
@@ -134,7 +134,7 @@ func init() {
 				joined := strings.Join(arns, " ")
 				for _, want := range []string{"aws-foundational-security-best-practices", "cis-aws-foundations-benchmark"} {
 					if !strings.Contains(joined, want) {
-						c.Fail(nil, "Security Hub is not subscribed to %s", want)
+						c.Absent(s, "Security Hub is not subscribed to %s", want)
 					}
 				}
 			},

@@ -78,6 +78,9 @@ type Options struct {
 	Now time.Time
 	// PreviewErrors are the error diagnostics of the preview checked.
 	PreviewErrors []string
+	// Partial says the resources are only some of the stack's (a plain
+	// update preview): absence decides nothing.
+	Partial bool
 }
 
 // Evaluate runs every enabled policy over the resources.
@@ -110,6 +113,7 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 	}
 	params := cfg.ParamsFor(project, opts.Stack)
 	stack := NewStack(resources)
+	stack.Partial = opts.Partial
 	report := &Report{Stack: opts.Stack, Violations: []Finding{}, Waived: []Finding{}, Undecided: []Finding{}, ExpiredWaivers: []Waiver{}, Notes: []string{}}
 	report.Summary.Resources = len(resources)
 	report.PreviewErrors = opts.PreviewErrors
@@ -178,6 +182,9 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 		}
 	}
 	report.Notes = append(report.Notes, cfg.paramNotes(project, opts.Stack)...)
+	if opts.Partial {
+		report.Notes = append(report.Notes, "the preview lists only the resources that change: what it does not list was not judged, and checks that need it are undecided (run pulumi preview --json --show-sames to judge the whole stack)")
+	}
 	report.Summary.Waived = len(report.Waived)
 	report.Summary.Undecided = len(report.Undecided)
 	return report

@@ -56,6 +56,9 @@ type Preview struct {
 	// Errors are the preview's error diagnostics: a failed preview, which
 	// never passes, whatever its partial steps contain.
 	Errors []string
+	// Partial says the preview lists only what changes (no --show-sames):
+	// resources it does not list may exist unchanged.
+	Partial bool
 }
 
 // gone are the step kinds after which the resource no longer exists (or
@@ -81,6 +84,7 @@ func ReadPreview(source string, b []byte) (*Preview, error) {
 			Message  string `json:"message"`
 			Severity string `json:"severity"`
 		} `json:"diagnostics"`
+		ChangeSummary map[string]int `json:"changeSummary"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %s: not the JSON `pulumi preview --json` prints: %s", ErrInput, source, jsonPlace(b, err))
@@ -90,7 +94,11 @@ func ReadPreview(source string, b []byte) (*Preview, error) {
 	}
 	p := &Preview{}
 	index := map[string]int{}
+	sames := 0
 	for i, s := range doc.Steps {
+		if s.Op == "same" {
+			sames++
+		}
 		if s.NewState == nil || gone[s.Op] {
 			continue
 		}
@@ -105,6 +113,9 @@ func ReadPreview(source string, b []byte) (*Preview, error) {
 		index[r.URN] = len(p.Resources)
 		p.Resources = append(p.Resources, r)
 	}
+	// Without --show-sames the CLI counts unchanged resources but does not
+	// list them: the view is partial.
+	p.Partial = doc.ChangeSummary["same"] > 0 && sames == 0
 	for _, d := range doc.Diagnostics {
 		if d.Severity == "error" {
 			p.Errors = append(p.Errors, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(d.Message), "error:")))

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	require.NoError(t, err)
@@ -89,4 +89,38 @@ func TestReaderErrorsNameThePlace(t *testing.T) {
 	assert.ErrorContains(t, err, "pr-123.json: not the JSON `pulumi preview --json` prints: line 1, column 12")
 	_, err = ReadState("export.json", []byte("{\"deployment\": {\"resources\": [{\"type\": \"aws:s3/bucketV2:BucketV2\"}]}}"))
 	assert.ErrorContains(t, err, "export.json: deployment.resources[0] has no urn")
+}
+
+// TestPlainUpdatePreviewIsPartial: without --show-sames the CLI lists only
+// what changes. A bucket whose tags change appears without its unchanged
+// public access block, and a stack holding the account's trail shows no
+// trail: absence decides nothing there; present evidence still does.
+func TestPlainUpdatePreviewIsPartial(t *testing.T) {
+	doc := []byte(`{"steps": [
+	  {"op": "update", "urn": "urn:pulumi:production::platform::aws:s3/bucketV2:BucketV2::data",
+	   "newState": {"urn": "urn:pulumi:production::platform::aws:s3/bucketV2:BucketV2::data", "type": "aws:s3/bucketV2:BucketV2", "custom": true,
+	                "id": "platform-data", "inputs": {"bucket": "platform-data", "tags": {"owner": "payments"}}}},
+	  {"op": "update", "urn": "urn:pulumi:production::platform::aws:kms/key:Key::data",
+	   "newState": {"urn": "urn:pulumi:production::platform::aws:kms/key:Key::data", "type": "aws:kms/key:Key", "custom": true,
+	                "id": "k", "inputs": {"enableKeyRotation": false, "deletionWindowInDays": 30}}}
+	], "changeSummary": {"update": 2, "same": 273}}`)
+	p, err := ReadPreview("plain.json", doc)
+	require.NoError(t, err)
+	assert.True(t, p.Partial)
+	c, err := PlatformConfig()
+	require.NoError(t, err)
+	report := Evaluate(p.Resources, Options{Config: c, Stack: "production", Now: day, Partial: p.Partial})
+	found := findingsOf(report)
+	assert.Equal(t, map[string][]string{"kms-key-rotation": {"data"}}, found, "only what the preview shows is judged: the key's rotation was turned off")
+	undecided := map[string]bool{}
+	for _, u := range report.Undecided {
+		undecided[u.Policy] = true
+	}
+	assert.True(t, undecided["s3-public-access-block"], "the unchanged block is not in the preview")
+	assert.True(t, undecided["cloudtrail-multi-region"], "nor is the unchanged trail")
+	assert.Contains(t, report.Notes[len(report.Notes)-1], "--show-sames")
+
+	full, err := ReadPreview("update.json", readFixture(t, "preview-update.json"))
+	require.NoError(t, err)
+	assert.False(t, full.Partial, "a preview with --show-sames lists every resource")
 }

@@ -186,11 +186,25 @@ func (c *Check) undecidedBecause(r *Resource, msg string) {
 // property dependencies, which decide, but a preview printed without them
 // must not turn an unknown reference into a violation.
 func (c *Check) Missing(s *Stack, r *Resource, prop string, types []string, format string, args ...any) {
+	if s.Partial {
+		c.undecidedBecause(r, fmt.Sprintf("no %s of it is in this preview, which lists only what changes (pulumi preview --json --show-sames lists every resource)", shortType(types[0])))
+		return
+	}
 	if t, ok := s.Unresolved(prop, types...); ok {
 		c.Undecided(r, fmt.Sprintf("which %s points at it (%s)", shortType(t), prop))
 		return
 	}
 	c.Fail(r, format, args...)
+}
+
+// Absent records that the stack lacks something it must hold: a
+// violation on the stack, or undecided when the view is partial.
+func (c *Check) Absent(s *Stack, format string, args ...any) {
+	if s.Partial {
+		c.undecidedBecause(nil, fmt.Sprintf(format, args...)+" in this preview, which lists only what changes (pulumi preview --json --show-sames lists every resource)")
+		return
+	}
+	c.Fail(nil, format, args...)
 }
 
 // shortType is the last part of a type token: BucketPublicAccessBlock.
@@ -235,9 +249,12 @@ func (c *Check) finding(r *Resource, msg string) Finding {
 // they return, not to the size of the stack.
 type Stack struct {
 	Resources []*Resource
-	byURN     map[string]*Resource
-	byType    map[string][]*Resource
-	pos       map[*Resource]int
+	// Partial marks a view that lists only some of the stack's resources
+	// (a plain update preview): what is not in it may still exist.
+	Partial bool
+	byURN   map[string]*Resource
+	byType  map[string][]*Resource
+	pos     map[*Resource]int
 	// refs indexes, per (type, property), the resources of that type by
 	// what their property points at: property-dependency URNs (prefixed
 	// with urnKey) and string values with each of their ":" suffixes.

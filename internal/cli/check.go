@@ -52,6 +52,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		name          string
 		stackURN      string
 		previewErrors []string
+		partial       bool
 	)
 	switch {
 	case *stack != "":
@@ -78,7 +79,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		resources, previewErrors = p.Resources, p.Errors
+		resources, previewErrors, partial = p.Resources, p.Errors, p.Partial
 		name, stackURN = stackOf(resources)
 	default:
 		b, err := os.ReadFile(*state)
@@ -91,7 +92,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		name, stackURN = stackOf(resources)
 	}
 
-	report := policies.Evaluate(resources, policies.Options{Config: cfg, Stack: name, StackURN: stackURN, PreviewErrors: previewErrors})
+	report := policies.Evaluate(resources, policies.Options{Config: cfg, Stack: name, StackURN: stackURN, PreviewErrors: previewErrors, Partial: partial})
 	if err := report.Write(stdout, *format); err != nil {
 		return fail("%v", err)
 	}

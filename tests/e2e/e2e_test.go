@@ -79,6 +79,34 @@ func TestRealEngine(t *testing.T) {
 	again.requireOK(t, "a preview right after up must show no changes (idempotent program)")
 	t.Logf("production: up %s, no-change preview %s", deployed.duration.Round(1e6), again.duration.Round(1e6))
 
+	// The insecure change again, now as an update of the deployed stack:
+	// the engine and the --show-sames JSON still agree finding for finding.
+	t.Run("insecure update is refused", func(t *testing.T) {
+		w.editStackFile("production", "    trail: true\n", "    trail: false\n")
+		defer w.editStackFile("production", "    trail: false\n", "    trail: true\n")
+		bad := w.preview(prod)
+		require.Error(t, bad.err, "the update preview without the trail must fail")
+		require.Contains(t, bad.mandatory(), finding{Policy: "cloudtrail-multi-region", Level: "mandatory"})
+		var deleted, replaced []string
+		for _, st := range bad.steps {
+			switch st.Op {
+			case apitype.OpDelete:
+				deleted = append(deleted, st.Type)
+				require.False(t, st.Old != nil && st.Old.Protect, "turning the trail off must not delete protected %s", st.URN)
+			case apitype.OpReplace:
+				replaced = append(replaced, st.URN)
+			}
+		}
+		require.Contains(t, deleted, "aws:cloudtrail/trail:Trail")
+		t.Logf("trail off: %d deletes, replaced %v, steps %v", len(deleted), replaced, opCounts(bad))
+		fromJSON, code := w.checkPreviewJSON(bad, "production-insecure-update.json")
+		require.Equal(t, 1, code)
+		require.Equal(t, bad.findings(), reportFindings(fromJSON), "platform check over the update preview and the pack inside the engine")
+	})
+	if t.Failed() {
+		return
+	}
+
 	// 3. The dr stack reads production's outputs from its state.
 	dr := w.stack("dr")
 	drPreview := w.preview(dr)

@@ -389,8 +389,9 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// cli runs the Pulumi CLI for the Automation API, adding --json to every
-// preview so the run also yields what `pulumi preview --json` prints.
+// cli runs the Pulumi CLI for the Automation API, adding --json
+// --show-sames to every preview so the run also yields what a pull
+// request's check saves: the whole stack's planned state as JSON.
 type cli struct {
 	path    string
 	version semver.Version
@@ -400,7 +401,7 @@ func (c *cli) Version() semver.Version { return c.version }
 
 func (c *cli) Run(ctx context.Context, workdir string, stdin io.Reader, outs, errs []io.Writer, env []string, args ...string) (string, string, int, error) {
 	if len(args) > 0 && args[0] == "preview" {
-		args = append(args, "--json")
+		args = append(args, "--json", "--show-sames")
 	}
 	args = append([]string{"--non-interactive"}, args...)
 	cmd := exec.CommandContext(ctx, c.path, args...)
