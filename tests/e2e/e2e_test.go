@@ -15,6 +15,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -56,17 +57,11 @@ func TestRealEngine(t *testing.T) {
 	// 5. A deliberately insecure change fails the real preview, naming the
 	// policy, and platform check agrees finding for finding.
 	t.Run("insecure change is refused", func(t *testing.T) {
-		w.editStackFile("production", "    trail: true\n", "    trail: false\n")
-		defer w.editStackFile("production", "    trail: false\n", "    trail: true\n")
-		bad := w.preview(prod)
-		require.Error(t, bad.err, "the preview of production without its CloudTrail trail must fail")
-		require.Contains(t, bad.mandatory(), finding{Policy: "cloudtrail-multi-region", Level: "mandatory"})
-		offline, code, _ := w.platformCheck("--stack", "production")
-		require.Equal(t, 1, code, "platform check --stack production without the trail")
-		require.Equal(t, reportFindings(offline), bad.findings(), "offline and in-engine findings of the insecure change")
-		fromJSON, code := w.checkPreviewJSON(bad, "production-insecure-preview.json")
-		require.Equal(t, 1, code, "platform check --preview-json without the trail")
-		require.Equal(t, bad.findings(), reportFindings(fromJSON))
+		w.trailOff(t, prod, "production-insecure-preview.json", func(bad *run) {
+			offline, code, _ := w.platformCheck("--stack", "production")
+			require.Equal(t, 1, code, "platform check --stack production without the trail")
+			require.Equal(t, reportFindings(offline), bad.findings(), "offline and in-engine findings of the insecure change")
+		})
 	})
 	if t.Failed() {
 		return
@@ -82,11 +77,7 @@ func TestRealEngine(t *testing.T) {
 	// The insecure change again, now as an update of the deployed stack:
 	// the engine and the --show-sames JSON still agree finding for finding.
 	t.Run("insecure update is refused", func(t *testing.T) {
-		w.editStackFile("production", "    trail: true\n", "    trail: false\n")
-		defer w.editStackFile("production", "    trail: false\n", "    trail: true\n")
-		bad := w.preview(prod)
-		require.Error(t, bad.err, "the update preview without the trail must fail")
-		require.Contains(t, bad.mandatory(), finding{Policy: "cloudtrail-multi-region", Level: "mandatory"})
+		bad := w.trailOff(t, prod, "production-insecure-update.json", nil)
 		var deleted, replaced []string
 		for _, st := range bad.steps {
 			switch st.Op {
@@ -99,9 +90,6 @@ func TestRealEngine(t *testing.T) {
 		}
 		require.Contains(t, deleted, "aws:cloudtrail/trail:Trail")
 		t.Logf("trail off: %d deletes, replaced %v, steps %v", len(deleted), replaced, opCounts(bad))
-		fromJSON, code := w.checkPreviewJSON(bad, "production-insecure-update.json")
-		require.Equal(t, 1, code)
-		require.Equal(t, bad.findings(), reportFindings(fromJSON), "platform check over the update preview and the pack inside the engine")
 	})
 	if t.Failed() {
 		return
@@ -147,6 +135,27 @@ func TestRealEngine(t *testing.T) {
 	promoted := w.up(dr)
 	promoted.requireOK(t, "pulumi up of the promotion")
 	w.preview(dr, optpreview.ExpectNoChanges()).requireOK(t, "dr preview right after the promotion")
+}
+
+// trailOff previews production with its CloudTrail trail switched off in
+// the stack file (then restores it): the real preview must fail naming
+// cloudtrail-multi-region, and platform check --preview-json of the same
+// preview must report the same findings. also runs before the stack file
+// is restored.
+func (w *world) trailOff(t *testing.T, prod auto.Stack, file string, also func(*run)) *run {
+	t.Helper()
+	w.editStackFile("production", "    trail: true\n", "    trail: false\n")
+	defer w.editStackFile("production", "    trail: false\n", "    trail: true\n")
+	bad := w.preview(prod)
+	require.Error(t, bad.err, "the preview of production without its CloudTrail trail must fail")
+	require.Contains(t, bad.mandatory(), finding{Policy: "cloudtrail-multi-region", Level: "mandatory"})
+	fromJSON, code := w.checkPreviewJSON(bad, file)
+	require.Equal(t, 1, code, "platform check --preview-json without the trail")
+	require.Equal(t, bad.findings(), reportFindings(fromJSON), "platform check --preview-json and the pack inside the engine")
+	if also != nil {
+		also(bad)
+	}
+	return bad
 }
 
 // checkPreviewJSON saves what `pulumi preview --json` printed and runs
