@@ -70,6 +70,19 @@ func Outputs(typ, id, region, account string, inputs map[string]any) map[string]
 		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:policy/%s", account, str("name"))
 	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
 		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", account, strings.TrimPrefix(str("url"), "https://"))
+	case "aws:eks/cluster:Cluster":
+		name := str("name")
+		out["arn"] = fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", region, account, name)
+		out["endpoint"] = fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(token(name)), region)
+		// A stand-in CA certificate (base64 of a PEM header): the data is
+		// only passed on to the Kubernetes provider.
+		out["certificateAuthority"] = map[string]any{"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}
+		out["identities"] = []any{map[string]any{"oidcs": []any{map[string]any{
+			"issuer": fmt.Sprintf("https://oidc.eks.%s.amazonaws.com/id/%s", region, strings.ToUpper(token(name+"oidc"))),
+		}}}}
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:launch-template/%s", region, account, id)
+		out["latestVersion"] = 1
 	case "aws:acm/certificate:Certificate":
 		out["arn"] = fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", region, account, id)
 		// ACM asks for one CNAME per name on the certificate.

@@ -86,6 +86,9 @@ var (
 	// CacheIdentifier: ElastiCache replication group and subnet group ids,
 	// 40 lower-case letters, digits and hyphens.
 	CacheIdentifier = Service{Name: "elasticache identifier", MaxLen: 40, Lower: true, Invalid: regexp.MustCompile(`[^a-z0-9-]+`), Sep: "-"}
+	// EKSCluster: cluster and node group names, 100 characters of
+	// [A-Za-z0-9_-] starting with a letter or digit.
+	EKSCluster = Service{Name: "eks cluster", MaxLen: 100, Invalid: regexp.MustCompile(`[^A-Za-z0-9_-]+`), Sep: "-"}
 	// Generic: Name tags, security group names and other 255-character names.
 	Generic = Service{Name: "name", MaxLen: 255, Invalid: regexp.MustCompile(`[^A-Za-z0-9_.:/=+@-]+`), Sep: "-"}
 )
