@@ -92,6 +92,19 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	out["role"] = pulumi.String(cfg.Role)
 	out["region"] = primaryDRRegion
 	out["primaryRegion"] = primaryRef.GetStringOutput(pulumi.String("region"))
+	// The warm-standby cluster: the same shape at standby size, so a
+	// failover scales it up instead of creating it. IAM is global: the
+	// identities are the primary stack's.
+	eks, err := newCluster(ctx, e, keys, vpc, clusterAccess{
+		admin:    requireOutput(primaryRef, cfg.PrimaryStack, "adminRoleArn"),
+		auditor:  requireOutput(primaryRef, cfg.PrimaryStack, "auditorRoleArn"),
+		deploy:   requireOutput(primaryRef, cfg.PrimaryStack, "deployRoleArn"),
+		boundary: requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"),
+	}, home)
+	if err != nil {
+		return nil, err
+	}
+	clusterOutputs(out, eks)
 	out["kmsKeyArns"] = keys.Arns
 	out["dataReplicaBucketName"] = primaryRef.GetStringOutput(pulumi.String("dataReplicaBucketName"))
 	out["auditReplicaBucketName"] = primaryRef.GetStringOutput(pulumi.String("auditReplicaBucketName"))

@@ -144,6 +144,14 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	}, out); err != nil {
 		return nil, err
 	}
+	eks, err := newCluster(ctx, e, keys, vpc, clusterAccess{
+		admin: out["adminRoleArn"].(pulumi.StringInput), auditor: out["auditorRoleArn"].(pulumi.StringInput),
+		deploy: out["deployRoleArn"].(pulumi.StringInput), boundary: out["permissionBoundaryArn"].(pulumi.StringInput),
+	}, home)
+	if err != nil {
+		return nil, err
+	}
+	clusterOutputs(out, eks)
 	out["drBackupVaultArn"] = drVault.Arn
 	out["secretArns"] = secretArns
 	out["role"] = pulumi.String(cfg.Role)

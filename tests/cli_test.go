@@ -120,6 +120,14 @@ const badStack = `config:
     auditorPrincipals: [arn:aws:iam::123456789012:role/auditors]
     breakGlassPrincipals: [arn:aws:iam::123456789012:user/break-glass]
     github: {repository: acme/platform}
+  platform:cluster:
+    version: "1.35"
+    amiReleaseVersion: 1.35.0-20261110
+    publicAccessCidrs: [0.0.0.0/0]
+    nodeGroups:
+      system: {instanceTypes: [m7g.large]}
+      spot: {instanceTypes: [m7g.xlarge]}
+    addons: {vpc-cni: v1, kube-proxy: v1, eks-pod-identity-agent: v1, coredns: v1, aws-ebs-csi-driver: v1}
 `
 
 // TestBadConfigRegistersNothing: every problem is listed with its field
@@ -135,6 +143,8 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 		"drRegion: must differ from region (us-east-1)",
 		"protect: must be true when tags.environment is production",
 		"network.azs: need at least 3 availability zones, got 2",
+		"cluster.publicAccessCidrs[0]: 0.0.0.0/0 opens the Kubernetes API to the whole internet",
+		"cluster.nodeGroups.spot.instanceTypes: a spot group needs at least 3 instance types of one size, got 1",
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
@@ -144,7 +154,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	code, _, stderr := runCLI("plan", "--stack", "broken", "--dir", dir)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "invalid stack config (Pulumi.broken.yaml, namespace platform:)")
-	assert.Equal(t, 4, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
+	assert.Equal(t, 6, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
 }
 
 // TestStackFileProblemsAreRefused: a secret or an undeclared key in a

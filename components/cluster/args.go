@@ -86,7 +86,7 @@ type Taint struct {
 
 // Access grants a principal an access level, cluster-wide or in namespaces.
 type Access struct {
-	PrincipalArn string
+	PrincipalArn pulumi.StringInput
 	Level        string
 	// Namespaces scopes the level; empty means the whole cluster.
 	Namespaces []string
@@ -202,17 +202,17 @@ func (a ClusterArgs) Validate() error {
 		if len(g.AmiType) < 6 || g.AmiType[:6] != "AL2023" {
 			add("%s.amiType: must be an AL2023 AMI type, got %q", at, g.AmiType)
 		}
-		if g.MinSize < MinAZs {
+		if g.Name == "system" && g.MinSize < MinAZs {
 			add("%s.minSize: at least %d nodes, one per availability zone, got %d", at, MinAZs, g.MinSize)
 		}
-		if g.MaxSize < g.MinSize || g.DesiredSize < g.MinSize || g.DesiredSize > g.MaxSize {
-			add("%s: need minSize <= desiredSize <= maxSize, got %d, %d, %d", at, g.MinSize, g.DesiredSize, g.MaxSize)
+		if g.MinSize < 0 || g.MaxSize < MinAZs || g.DesiredSize < g.MinSize || g.DesiredSize > g.MaxSize {
+			add("%s: need 0 <= minSize <= desiredSize <= maxSize and maxSize >= %d, got %d, %d, %d", at, MinAZs, g.MinSize, g.DesiredSize, g.MaxSize)
 		}
 		if g.DiskSizeGb < 20 {
 			add("%s.diskSizeGb: at least 20 GiB, got %d", at, g.DiskSizeGb)
 		}
-		if g.MaxUnavailable < 1 || g.MaxUnavailable >= g.MinSize {
-			add("%s.maxUnavailable: between 1 and minSize-1, got %d", at, g.MaxUnavailable)
+		if g.MaxUnavailable < 1 || g.MaxUnavailable > g.MaxSize || (g.Name == "system" && g.MaxUnavailable >= g.MinSize) {
+			add("%s.maxUnavailable: at least 1, at most maxSize, and below the system group's minSize, got %d", at, g.MaxUnavailable)
 		}
 		for j, t := range g.Taints {
 			if t.Key == "" || !slices.Contains(taintEffects, t.Effect) {
@@ -234,7 +234,7 @@ func (a ClusterArgs) Validate() error {
 		}
 	}
 	for i, acc := range a.Access {
-		if acc.PrincipalArn == "" {
+		if acc.PrincipalArn == nil {
 			add("access[%d].principalArn: is required", i)
 		}
 		if _, ok := accessPolicies[acc.Level]; !ok {

@@ -266,7 +266,7 @@ func securityGroups(ctx *pulumi.Context, name string, a ClusterArgs, parent pulu
 // access gives a principal an access entry and its access policy.
 func access(ctx *pulumi.Context, name string, clusterName pulumi.StringInput, acc Access, parent pulumi.ResourceOption) error {
 	entry, err := eks.NewAccessEntry(ctx, name, &eks.AccessEntryArgs{
-		ClusterName: clusterName, PrincipalArn: pulumi.String(acc.PrincipalArn), Type: pulumi.String("STANDARD"),
+		ClusterName: clusterName, PrincipalArn: acc.PrincipalArn, Type: pulumi.String("STANDARD"),
 	}, parent)
 	if err != nil {
 		return err
@@ -333,18 +333,18 @@ func nodeGroup(ctx *pulumi.Context, name, clusterName string, a ClusterArgs, g N
 		taints = append(taints, eks.NodeGroupTaintArgs{Key: pulumi.String(t.Key), Value: pulumi.String(t.Value), Effect: pulumi.String(t.Effect)})
 	}
 	return eks.NewNodeGroup(ctx, name+"-"+g.Name, &eks.NodeGroupArgs{
-		ClusterName:    cluster.Name,
+		ClusterName: cluster.Name,
 		// A prefix, not a name: a change AWS applies by replacing the group
 		// (its instance types) brings the new group up before the old one
 		// is drained and removed.
 		NodeGroupNamePrefix: pulumi.String(a.Namer.Name(naming.EKSCluster, "eks", g.Name) + "-"),
-		NodeRoleArn:    role.Arn,
-		SubnetIds:      a.SubnetIDs,
-		AmiType:        pulumi.String(g.AmiType),
-		ReleaseVersion: pulumi.String(a.AmiReleaseVersion),
-		Version:        pulumi.String(a.Version),
-		CapacityType:   pulumi.String(g.CapacityType),
-		InstanceTypes:  pulumi.ToStringArray(g.InstanceTypes),
+		NodeRoleArn:         role.Arn,
+		SubnetIds:           a.SubnetIDs,
+		AmiType:             pulumi.String(g.AmiType),
+		ReleaseVersion:      pulumi.String(a.AmiReleaseVersion),
+		Version:             pulumi.String(a.Version),
+		CapacityType:        pulumi.String(g.CapacityType),
+		InstanceTypes:       pulumi.ToStringArray(g.InstanceTypes),
 		ScalingConfig: &eks.NodeGroupScalingConfigArgs{
 			MinSize: pulumi.Int(g.MinSize), MaxSize: pulumi.Int(g.MaxSize), DesiredSize: pulumi.Int(g.DesiredSize),
 		},

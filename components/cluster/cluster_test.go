@@ -39,8 +39,8 @@ func baseArgs() *ClusterArgs {
 			"coredns": "v1.12.4-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1",
 		},
 		Access: []Access{
-			{PrincipalArn: admins, Level: ClusterAdmin},
-			{PrincipalArn: viewers, Level: View},
+			{PrincipalArn: pulumi.String(admins), Level: ClusterAdmin},
+			{PrincipalArn: pulumi.String(viewers), Level: View},
 		},
 		PermissionBoundaryArn: pulumi.String("arn:aws:iam::111122223333:policy/platform-boundary"),
 		Protect:               true,
@@ -130,7 +130,7 @@ func TestSecurityGroupsAdmitNothingFromTheWorld(t *testing.T) {
 
 func TestAccessEntries(t *testing.T) {
 	p := planCluster(t, func(a *ClusterArgs) {
-		a.Access = append(a.Access, Access{PrincipalArn: "arn:aws:iam::111122223333:role/deploy", Level: Edit, Namespaces: []string{"platform-system"}})
+		a.Access = append(a.Access, Access{PrincipalArn: pulumi.String("arn:aws:iam::111122223333:role/deploy"), Level: Edit, Namespaces: []string{"platform-system"}})
 	})
 	policies := map[string]string{}
 	scopes := map[string]any{}

@@ -78,6 +78,9 @@ type StackConfig struct {
 	// Identity shapes the account's human and CI roles (primary role only:
 	// IAM is global).
 	Identity Identity `json:"identity"`
+	// Cluster shapes the EKS cluster (both roles; the dr stack's is a warm
+	// standby).
+	Cluster Cluster `json:"cluster"`
 }
 
 // Audit is platform:audit. Unset switches follow the role: the primary
@@ -266,7 +269,7 @@ const (
 
 // keys are the top-level keys of the namespace, in the order the reference
 // documents them. Load reads exactly these.
-var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity"}
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster"}
 
 // Keys returns the top-level keys the platform reads, without namespace.
 func Keys() []string { return append([]string(nil), keys...) }
@@ -341,6 +344,7 @@ func Parse(raw map[string]string) (StackConfig, error) {
 	obj("audit", &c.Audit)
 	obj("edge", &c.Edge)
 	obj("identity", &c.Identity)
+	obj("cluster", &c.Cluster)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return c, errors.Join(errs...)
@@ -424,6 +428,7 @@ func (c StackConfig) WithDefaults() StackConfig {
 	if c.Identity.GitHub.Branch == "" {
 		c.Identity.GitHub.Branch = "main"
 	}
+	c.Cluster = c.Cluster.withDefaults()
 	c.Secrets = append([]Secret(nil), c.Secrets...)
 	for i := range c.Secrets {
 		setDefault(&c.Secrets[i].RotationDays, 30)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,7 +25,30 @@ func validPrimary() map[string]string {
 		"cache":     `{"engineVersion":"7.1"}`,
 		"backup":    `{"vaultLock":"governance"}`,
 		"identity":  identityJSON,
+		"cluster":   clusterJSON,
 	}
+}
+
+const clusterJSON = `{"version":"1.35","amiReleaseVersion":"1.35.0-20261110",` +
+	`"nodeGroups":{"system":{"instanceTypes":["m7g.large"]},"spot":{"instanceTypes":["m7g.xlarge","m6g.xlarge","m8g.xlarge"]}},` +
+	`"addons":{"vpc-cni":"v1.20.4-eksbuild.1","kube-proxy":"v1.35.0-eksbuild.2","eks-pod-identity-agent":"v1.3.8-eksbuild.2",` +
+	`"coredns":"v1.12.4-eksbuild.1","aws-ebs-csi-driver":"v1.48.0-eksbuild.1"}}`
+
+// withCluster replaces one part of the valid cluster config.
+func withCluster(t *testing.T, edit func(c map[string]any)) map[string]string {
+	t.Helper()
+	var c map[string]any
+	require.NoError(t, json.Unmarshal([]byte(clusterJSON), &c))
+	edit(c)
+	b, err := json.Marshal(c)
+	require.NoError(t, err)
+	return with(validPrimary(), "cluster", string(b))
+}
+
+func init() {
+	// Support dates are judged on a fixed day, so these tests do not
+	// depend on when they run.
+	Today = func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }
 }
 
 const identityJSON = `{"adminPrincipals":["arn:aws:iam::111122223333:role/sso-admins"],` +
@@ -114,7 +138,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
 		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
 		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
-		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster"}},
 		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
 		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
 		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{
@@ -154,6 +178,36 @@ func TestValidationErrors(t *testing.T) {
 			"storage.accessLogExpirationDays: must be at least 90 (PCI DSS 10.5.1 keeps three months at hand), got 7",
 		}},
 	}
+	groups := func(c map[string]any) map[string]any { return c["nodeGroups"].(map[string]any) }
+	tests = append(tests, []struct {
+		name string
+		raw  map[string]string
+		want []string
+	}{
+		{"cluster open to the world", withCluster(t, func(c map[string]any) { c["publicAccessCidrs"] = []any{"203.0.113.0/24", "0.0.0.0/0"} }),
+			[]string{"cluster.publicAccessCidrs[1]: 0.0.0.0/0 opens the Kubernetes API to the whole internet: name the networks that need it, or leave the list empty for a private endpoint"}},
+		{"cluster version out of support", withCluster(t, func(c map[string]any) { c["version"] = "1.33" }),
+			[]string{"cluster.version: 1.33 left standard support on 2026-07-29: upgrade to a supported version"}},
+		{"cluster version unknown", withCluster(t, func(c map[string]any) { c["version"] = "1.29" }),
+			[]string{"cluster.version: 1.29 has no known end of standard support; use one of 1.33, 1.34, 1.35, 1.36"}},
+		{"spot with one type", withCluster(t, func(c map[string]any) { groups(c)["spot"] = map[string]any{"instanceTypes": []any{"m7g.xlarge"}} }),
+			[]string{"cluster.nodeGroups.spot.instanceTypes: a spot group needs at least 3 instance types of one size, got 1"}},
+		{"small system group", withCluster(t, func(c map[string]any) {
+			groups(c)["system"] = map[string]any{"instanceTypes": []any{"m7g.large"}, "minSize": 2, "maxSize": 4}
+		}), []string{"cluster.nodeGroups.system.minSize: the system group keeps at least 3 nodes, one per availability zone, got 2"}},
+		{"unpinned add-on", withCluster(t, func(c map[string]any) { delete(c["addons"].(map[string]any), "coredns") }),
+			[]string{"cluster.addons.coredns: is required: pin the add-on's version for Kubernetes 1.35"}},
+		{"no cluster", with(validPrimary(), "cluster", ""), []string{
+			`cluster.version: is required: a pinned Kubernetes minor version such as 1.35, got ""`,
+			"cluster.amiReleaseVersion: is required: pin the nodes' AMI release",
+			"cluster.nodeGroups.system: is required: it runs the cluster's add-ons",
+			"cluster.addons.vpc-cni: is required: pin the add-on's version for Kubernetes ",
+			"cluster.addons.kube-proxy: is required: pin the add-on's version for Kubernetes ",
+			"cluster.addons.eks-pod-identity-agent: is required: pin the add-on's version for Kubernetes ",
+			"cluster.addons.coredns: is required: pin the add-on's version for Kubernetes ",
+			"cluster.addons.aws-ebs-csi-driver: is required: pin the add-on's version for Kubernetes ",
+		}},
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(tt.raw)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"platform/internal/naming"
 )
@@ -25,6 +26,10 @@ var (
 		netip.MustParsePrefix("192.168.0.0/16"),
 	}
 )
+
+// Today is the day config is validated on (the Kubernetes version must
+// be in standard support then). Tests may replace it.
+var Today = func() time.Time { return time.Now().UTC() }
 
 // MinAZs is the number of availability zones every stack spans.
 const MinAZs = 3
@@ -76,6 +81,7 @@ func (c StackConfig) Validate() error {
 	errs = append(errs, c.Storage.validate()...)
 	errs = append(errs, c.dataTier()...)
 	errs = append(errs, c.security()...)
+	errs = append(errs, c.Cluster.validate(Today())...)
 	return errors.Join(errs...)
 }
 
