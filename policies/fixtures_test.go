@@ -30,6 +30,11 @@ func withParams(f fixture, set func(*Params)) fixture {
 	return f
 }
 
+// admins names the principals that may hold cluster-admin.
+func admins(patterns ...string) func(*Params) {
+	return func(p *Params) { p.ClusterAdminPrincipals = patterns }
+}
+
 // asOf judges a fixture's dates on a given day.
 func asOf(day string) func(*Params) { return func(p *Params) { p.AsOf = day } }
 
@@ -456,6 +461,23 @@ func fixtures() []fixture {
 		withParams(fail("eks-supported-version", "extended support", eks(in{"upgradePolicy": in{"supportType": "EXTENDED"}})), asOf("2026-11-23")),
 		withParams(fail("eks-supported-version", "upgrade policy unset", eks(in{"upgradePolicy": nil})), asOf("2026-11-23")),
 		fail("eks-supported-version", "unpinned", eks(in{"version": nil})),
+
+		pass("eks-addons-pinned", "pinned", R(tEKSAddon, "cni", in{"addonName": "vpc-cni", "addonVersion": "v1.20.4-eksbuild.1"})),
+		fail("eks-addons-pinned", "floating", R(tEKSAddon, "cni", in{"addonName": "vpc-cni"})),
+
+		withParams(pass("eks-cluster-admin-scoped", "admin role, creator without admin", eks(in{"accessConfig": in{"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": false}}),
+			R(tEKSAccessAssociation, "admins", in{"policyArn": clusterAdminPolicy, "principalArn": "arn:aws:iam::1:role/platform-prod-use1-admin"}),
+			R(tEKSAccessAssociation, "deploy", in{"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy", "principalArn": "arn:aws:iam::1:role/platform-prod-use1-deploy"})),
+			admins("arn:aws:iam::*:role/platform-*-admin")),
+		withParams(pass("eks-cluster-admin-scoped", "preview: the principal is known through the entry's role", eks(in{"accessConfig": in{"bootstrapClusterCreatorAdminPermissions": false}}),
+			previewed(R(tIAMRole, "identity-admin", in{"name": "platform-prod-use1-admin"})),
+			dependsOn(previewed(R(tEKSAccessEntry, "admins", in{"principalArn": UnknownSentinel})), map[string][]string{"principalArn": {urnOf(tIAMRole, "identity-admin")}}),
+			dependsOn(previewed(R(tEKSAccessAssociation, "admins", in{"policyArn": clusterAdminPolicy, "principalArn": UnknownSentinel})), map[string][]string{"principalArn": {urnOf(tEKSAccessEntry, "admins")}})),
+			admins("platform-*-admin")),
+		withParams(fail("eks-cluster-admin-scoped", "the deploy role is cluster-admin", eks(in{"accessConfig": in{"bootstrapClusterCreatorAdminPermissions": false}}),
+			R(tEKSAccessAssociation, "deploy", in{"policyArn": clusterAdminPolicy, "principalArn": "arn:aws:iam::1:role/platform-prod-use1-deploy"})),
+			admins("arn:aws:iam::*:role/platform-*-admin")),
+		fail("eks-cluster-admin-scoped", "the creator keeps admin (unset means granted)", eks(in{"accessConfig": in{"authenticationMode": "API"}})),
 		fail("eks-supported-version", "unknown version", eks(in{"version": "1.24"})),
 		pass("eks-no-node-ssh", "no remote access", R(tEKSNodeGroup, "ng", in{"subnetIds": list("a", "b", "c")})),
 		fail("eks-no-node-ssh", "ssh key", R(tEKSNodeGroup, "ng", in{"remoteAccess": in{"ec2SshKey": "k"}})),

@@ -104,6 +104,10 @@ type Params struct {
 	// KubernetesStandardSupportEnds maps each EKS Kubernetes version to the
 	// last day of its standard support (YYYY-MM-DD).
 	KubernetesStandardSupportEnds map[string]string `yaml:"kubernetesStandardSupportEnds" json:"kubernetesStandardSupportEnds"`
+	// ClusterAdminPrincipals are the principals that may hold EKS
+	// cluster-admin: path.Match patterns over a principal's ARN, or the
+	// URN or logical name of the role it comes from. Empty: nobody.
+	ClusterAdminPrincipals []string `yaml:"clusterAdminPrincipals" json:"clusterAdminPrincipals,omitempty"`
 	// AsOf is the day (YYYY-MM-DD) support dates are judged on; empty
 	// means the day of the check. Tests and reproducible reports set it.
 	AsOf string `yaml:"asOf" json:"asOf,omitempty"`

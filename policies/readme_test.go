@@ -32,7 +32,11 @@ func policyTable() string {
 		}
 		fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s |\n", p.Control, p.Name, p.Severity, p.Enforcement, kind, strings.Join(p.Frameworks, ", "))
 	}
-	fmt.Fprintf(&b, "\n%d policies cover the 74 controls.\n", len(ps))
+	controls := map[int]bool{}
+	for _, p := range ps {
+		controls[p.Control] = true
+	}
+	fmt.Fprintf(&b, "\n%d policies cover %d controls of the catalog.\n", len(ps), len(controls))
 	return b.String()
 }
 
