@@ -23,10 +23,11 @@ fuzz:
 		$(GO) test ./policies -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s || exit 1; \
 	done
 
-## e2e-tools: the Pulumi CLI (cached), the test-double provider, the policy pack and the platform CLI
+## e2e-tools: the test-double providers (aws, kubernetes), the policy pack and the platform CLI
 e2e-tools:
 	@mkdir -p $(E2E_BIN)
 	$(GO) build -o $(E2E_BIN)/pulumi-resource-aws ./internal/double/cmd/pulumi-resource-aws
+	cp $(E2E_BIN)/pulumi-resource-aws $(E2E_BIN)/pulumi-resource-kubernetes
 	$(GO) build -o $(E2E_BIN)/pulumi-analyzer-policy-go ./policies/pack
 	$(GO) build -o $(E2E_BIN)/platform ./cmd/platform
 

@@ -311,6 +311,8 @@ func fixtures() []fixture {
 		pass("multi-az-spread", "three zones", subnet("a", "us-east-1a"), subnet("b", "us-east-1b"), subnet("c", "us-east-1c"), R(tDBSubnetGroup, "db", in{"subnetIds": list("a", "b", "c")})),
 		fail("multi-az-spread", "two zones", subnet("a", "us-east-1a"), subnet("b", "us-east-1b")),
 		fail("multi-az-spread", "subnet group in two zones", R(tDBSubnetGroup, "db", in{"subnetIds": list("a", "b")})),
+		pass("multi-az-spread", "node group in three zones", R(tEKSNodeGroup, "system", in{"subnetIds": list("a", "b", "c")})),
+		fail("multi-az-spread", "node group in two zones", R(tEKSNodeGroup, "system", in{"subnetIds": list("a", "b")})),
 
 		pass("kms-key-rotation", "rotating", R(tKMSKey, "k", in{"enableKeyRotation": true})),
 		pass("kms-key-rotation", "asymmetric keys cannot rotate", R(tKMSKey, "k", in{"customerMasterKeySpec": "RSA_2048"})),

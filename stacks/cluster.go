@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"platform/components/cluster"
@@ -20,8 +21,31 @@ type clusterAccess struct {
 }
 
 // newCluster builds the stack's EKS cluster from platform:cluster in the
-// private subnets of the stack's VPC.
+// private subnets of the stack's VPC, the explicit Kubernetes provider of
+// the cluster, and the in-cluster basics every workload needs (the default
+// encrypted storage class).
 func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *network.Vpc, who clusterAccess, provider pulumi.ResourceOption) (*cluster.Cluster, error) {
+	c, err := newEKS(ctx, e, keys, vpc, who, provider)
+	if err != nil {
+		return nil, err
+	}
+	// Every Kubernetes resource takes this provider: the stack files
+	// disable the default one. It reaches the API with a token from
+	// aws eks get-token, never a stored credential.
+	k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{
+		Kubeconfig:            c.Kubeconfig(e.cfg.Region),
+		EnableServerSideApply: pulumi.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cluster.NewStorageClass(ctx, "storage-gp3", &cluster.StorageClassArgs{KmsKeyArn: keys.Arn(kms.EKS)}, pulumi.Provider(k8s)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func newEKS(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *network.Vpc, who clusterAccess, provider pulumi.ResourceOption) (*cluster.Cluster, error) {
 	c := e.cfg.Cluster
 	var groups []cluster.NodeGroup
 	for _, name := range []string{config.SystemGroup, config.SpotGroup} {

@@ -24,7 +24,7 @@ func TestStackConfigLikeTheCLI(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "true", cfg["platform:protect"], "the Pulumi.yaml default applies")
 	assert.Equal(t, "primary", cfg["platform:role"])
-	assert.Equal(t, `["aws"]`, cfg["pulumi:disable-default-providers"])
+	assert.Equal(t, `["aws","kubernetes"]`, cfg["pulumi:disable-default-providers"])
 	var network map[string]any
 	require.NoError(t, json.Unmarshal([]byte(cfg["platform:network"]), &network))
 	assert.Equal(t, "10.10.0.0/16", network["vpcCidr"])

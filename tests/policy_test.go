@@ -6,10 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"platform/internal/plan"
+	"platform/internal/plantest"
 	"platform/policies"
 )
 
@@ -143,4 +146,35 @@ func BenchmarkCheckProduction(b *testing.B) {
 			b.Fatal("no policy ran")
 		}
 	}
+}
+
+// TestPackJudgesPulumiEksComponents: the pack guards programs built with
+// pulumi-eks too. Under the mock engine (as in a preview) a pulumi-eks
+// cluster is one component with the inputs the program gave it, and the
+// EKS policies judge those; a component with no recorded inputs would be
+// undecided (policies tests).
+func TestPackJudgesPulumiEksComponents(t *testing.T) {
+	p := plantest.Run(t, func(ctx *pulumi.Context) error {
+		_, err := eks.NewCluster(ctx, "apps", &eks.ClusterArgs{
+			Version:               pulumi.String("1.33"),
+			EndpointPublicAccess:  pulumi.Bool(true),
+			EndpointPrivateAccess: pulumi.Bool(false),
+		})
+		return err
+	})
+	cluster, ok := p.Named("eks:index:Cluster", "apps")
+	require.True(t, ok)
+	assert.False(t, cluster.Custom, "a remote component")
+	cfg, err := policies.ParseConfig([]byte("params:\n  asOf: \"2026-11-23\"\n"), "pack.yaml")
+	require.NoError(t, err)
+	report := policies.Evaluate(policies.FromPlan(p), policies.Options{Config: cfg, Project: "apps", Stack: "dev"})
+	found := map[string]bool{}
+	for _, v := range report.Violations {
+		if v.Name == "apps" {
+			found[v.Policy] = true
+		}
+	}
+	assert.True(t, found["eks-private-endpoint"], "a public endpoint on a pulumi-eks cluster")
+	assert.True(t, found["eks-supported-version"], "1.33 left standard support on 2026-07-29")
+	assert.True(t, found["eks-secrets-encryption"], "no encryptionConfigKeyArn")
 }

@@ -128,15 +128,22 @@ func diffInventories(want, got []inventoryEntry) (added, removed []string) {
 func TestEveryAWSResourceHasAnExplicitProvider(t *testing.T) {
 	for _, stack := range allStacks {
 		p := planStack(t, stack)
+		kubernetes := 0
 		for _, r := range p.Resources {
-			if !r.Custom || !strings.HasPrefix(r.Type, "aws:") {
+			pkg, _, _ := strings.Cut(r.Type, ":")
+			if !r.Custom || (pkg != "aws" && pkg != "kubernetes") {
 				continue
 			}
 			require.NotEmpty(t, r.Provider, "%s %s in %s has no explicit provider", r.Type, r.Name, stack)
 			prov, ok := p.ByURN(r.Provider)
 			require.True(t, ok, "provider %s of %s is in the plan", r.Provider, r.Name)
-			assert.Equal(t, "pulumi:providers:aws", prov.Type)
+			assert.Equal(t, "pulumi:providers:"+pkg, prov.Type)
+			if pkg == "kubernetes" {
+				kubernetes++
+				assert.Equal(t, "k8s", prov.Name, "every Kubernetes resource takes the cluster's provider")
+			}
 		}
+		assert.NotZero(t, kubernetes, "%s has Kubernetes resources", stack)
 	}
 }
 
@@ -151,7 +158,7 @@ func TestDefaultProviderIsRefused(t *testing.T) {
 		require.NoError(t, err)
 		disabled, err := plan.DisabledDefaultProviders(cfg)
 		require.NoError(t, err)
-		assert.Equal(t, []string{"aws"}, disabled, "Pulumi.%s.yaml disables the default aws provider", stack)
+		assert.Equal(t, []string{"aws", "kubernetes"}, disabled, "Pulumi.%s.yaml disables the default aws and kubernetes providers", stack)
 	}
 
 	_, err = plan.Run(plan.Options{

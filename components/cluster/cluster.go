@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -37,6 +38,9 @@ type Cluster struct {
 	Endpoint             pulumi.StringOutput
 	CertificateAuthority pulumi.StringOutput
 	NodeSecurityGroupID  pulumi.IDOutput
+	// OIDC is the cluster's OIDC provider, for the IRSA roles of
+	// workloads that Pod Identity does not serve.
+	OIDC OIDC
 }
 
 // NewCluster creates the control plane, its logs, roles and security
@@ -162,6 +166,16 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		}
 	}
 
+	issuer := oidcIssuer(name, cluster.Identities)
+	provider, err := iam.NewOpenIdConnectProvider(ctx, name+"-oidc", &iam.OpenIdConnectProviderArgs{
+		Url:           issuer.ApplyT(func(host string) string { return "https://" + host }).(pulumi.StringOutput),
+		ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},
+	}, parent)
+	if err != nil {
+		return fail(err)
+	}
+	c.OIDC = OIDC{ProviderArn: provider.Arn, Issuer: issuer}
+
 	c.Name, c.Arn, c.Endpoint = cluster.Name, cluster.Arn, cluster.Endpoint
 	c.CertificateAuthority = certificateAuthority(name, cluster.CertificateAuthority)
 	c.NodeSecurityGroupID = nodeSG.ID()
@@ -176,6 +190,21 @@ func certificateAuthority(name string, ca eks.ClusterCertificateAuthorityOutput)
 			return "", fmt.Errorf("cluster %s: EKS returned no certificate authority data", name)
 		}
 		return *v.Data, nil
+	}).(pulumi.StringOutput)
+}
+
+// oidcIssuer is the cluster's OIDC issuer without its scheme; an error
+// naming the cluster when EKS returns none.
+func oidcIssuer(name string, identities eks.ClusterIdentityArrayOutput) pulumi.StringOutput {
+	return identities.ApplyT(func(ids []eks.ClusterIdentity) (string, error) {
+		for _, id := range ids {
+			for _, o := range id.Oidcs {
+				if o.Issuer != nil && *o.Issuer != "" {
+					return strings.TrimPrefix(*o.Issuer, "https://"), nil
+				}
+			}
+		}
+		return "", fmt.Errorf("cluster %s: EKS returned no OIDC issuer", name)
 	}).(pulumi.StringOutput)
 }
 

@@ -2,8 +2,10 @@ package cluster
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -11,6 +13,7 @@ import (
 	"platform/internal/awsmodel"
 	"platform/internal/plan"
 	"platform/internal/plantest"
+	"platform/policies"
 )
 
 const (
@@ -73,6 +76,7 @@ func TestClusterChildren(t *testing.T) {
 		"aws:ec2/launchTemplate:LaunchTemplate":                   2,
 		"aws:eks/nodeGroup:NodeGroup":                             2,
 		"platform:cluster:WorkloadRole":                           2,
+		"aws:iam/openIdConnectProvider:OpenIdConnectProvider":     1,
 	}, p.ChildTypes("platform:cluster:Cluster", "cluster"))
 	assert.Equal(t, map[string]int{"aws:iam/role:Role": 1, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1},
 		p.ChildTypes("platform:cluster:WorkloadRole", "cluster-vpc-cni"))
@@ -300,5 +304,113 @@ func TestInvalidClusterArgs(t *testing.T) {
 				return err
 			}, tt.want)
 		})
+	}
+}
+
+func TestDefaultStorageClass(t *testing.T) {
+	p := plantest.Run(t, func(ctx *pulumi.Context) error {
+		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
+		if err != nil {
+			return err
+		}
+		_, err = NewStorageClass(ctx, "storage", &StorageClassArgs{KmsKeyArn: pulumi.String(eksKey)}, pulumi.Provider(k8s))
+		return err
+	})
+	sc, ok := p.Named("kubernetes:storage.k8s.io/v1:StorageClass", "storage")
+	require.True(t, ok)
+	assert.Contains(t, sc.Provider, "pulumi:providers:kubernetes::k8s", "the explicit provider, never the default one")
+	assert.Equal(t, "gp3", plantest.Input(sc, "metadata", "name"))
+	assert.Equal(t, "true", plantest.Input(sc, "metadata", "annotations", "storageclass.kubernetes.io/is-default-class"))
+	assert.Equal(t, "ebs.csi.aws.com", sc.Inputs["provisioner"])
+	assert.Equal(t, map[string]any{"type": "gp3", "encrypted": "true", "kmsKeyId": eksKey}, sc.Inputs["parameters"])
+	assert.Equal(t, "WaitForFirstConsumer", sc.Inputs["volumeBindingMode"], "the volume follows the pod's AZ")
+	assert.Equal(t, true, sc.Inputs["allowVolumeExpansion"])
+	assert.Equal(t, "Retain", sc.Inputs["reclaimPolicy"], "a deleted claim does not delete data")
+
+	plantest.ExpectInvalid(t, func(ctx *pulumi.Context) error {
+		_, err := NewStorageClass(ctx, "storage", &StorageClassArgs{})
+		return err
+	}, "kmsKeyArn: volumes are encrypted with a customer-managed key")
+}
+
+func TestKubeconfigHasNoCredential(t *testing.T) {
+	var kubeconfig string
+	plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		c, err := NewCluster(ctx, "cluster", baseArgs(), prov)
+		if err != nil {
+			return err
+		}
+		c.Kubeconfig("us-east-1").ApplyT(func(s string) string { kubeconfig = s; return s })
+		return nil
+	})
+	var cfg struct {
+		Clusters []struct {
+			Cluster map[string]string `json:"cluster"`
+		} `json:"clusters"`
+		Users []struct {
+			User struct {
+				Token string `json:"token"`
+				Exec  struct {
+					Command string   `json:"command"`
+					Args    []string `json:"args"`
+				} `json:"exec"`
+			} `json:"user"`
+		} `json:"users"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(kubeconfig), &cfg))
+	require.Len(t, cfg.Users, 1)
+	assert.Empty(t, cfg.Users[0].User.Token, "no static token")
+	assert.Equal(t, "aws", cfg.Users[0].User.Exec.Command)
+	assert.Equal(t, []string{"eks", "get-token", "--cluster-name", "platform-prod-use1-eks", "--region", "us-east-1", "--output", "json"}, cfg.Users[0].User.Exec.Args)
+	assert.Contains(t, cfg.Clusters[0].Cluster["server"], ".gr7.us-east-1.eks.amazonaws.com")
+	assert.NotEmpty(t, cfg.Clusters[0].Cluster["certificate-authority-data"])
+}
+
+// TestIRSARole: where Pod Identity does not serve a workload, the helper
+// makes a role trusted through the cluster's OIDC provider for exactly one
+// service account (the pack's irsa-trust-scoped control).
+func TestIRSARole(t *testing.T) {
+	p := plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
+		c, err := NewCluster(ctx, "cluster", baseArgs(), prov)
+		if err != nil {
+			return err
+		}
+		_, err = NewWorkloadRole(ctx, "legacy", &WorkloadRoleArgs{
+			Namer: plantest.Namer("us-east-1"), Namespace: "payments", ServiceAccount: "exporter",
+			PolicyArns: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}, OIDC: &c.OIDC,
+		}, prov)
+		return err
+	})
+	oidc, ok := p.Named("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "cluster-oidc")
+	require.True(t, ok)
+	assert.Contains(t, oidc.Inputs["url"], "https://oidc.eks.us-east-1.amazonaws.com/id/")
+	assert.Equal(t, []any{"sts.amazonaws.com"}, oidc.Inputs["clientIdLists"])
+	role, ok := p.Named("aws:iam/role:Role", "legacy")
+	require.True(t, ok)
+	var trust struct {
+		Statement []struct {
+			Principal map[string]string
+			Action    string
+			Condition map[string]map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(role.Inputs["assumeRolePolicy"].(string)), &trust))
+	st := trust.Statement[0]
+	assert.Contains(t, st.Principal["Federated"], ":oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/")
+	assert.Equal(t, "sts:AssumeRoleWithWebIdentity", st.Action)
+	var sub, aud string
+	for k, v := range st.Condition["StringEquals"] {
+		switch {
+		case strings.HasSuffix(k, ":sub"):
+			sub = v
+		case strings.HasSuffix(k, ":aud"):
+			aud = v
+		}
+	}
+	assert.Equal(t, "system:serviceaccount:payments:exporter", sub)
+	assert.Equal(t, "sts.amazonaws.com", aud)
+	r := policies.Evaluate(policies.FromPlan(p), policies.Options{Project: "platform", Stack: "test"})
+	for _, v := range r.Violations {
+		assert.NotEqual(t, "irsa-trust-scoped", v.Policy, v.Message)
 	}
 }

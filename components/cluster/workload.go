@@ -20,6 +20,17 @@ type WorkloadRoleArgs struct {
 	PolicyArns []string
 	// PermissionBoundaryArn bounds what any policy can grant.
 	PermissionBoundaryArn pulumi.StringInput
+	// OIDC, when set, makes an IRSA role (trusted through the cluster's
+	// OIDC provider) instead of a Pod Identity role: only for workloads
+	// Pod Identity does not serve.
+	OIDC *OIDC
+}
+
+// OIDC is the cluster's OIDC provider, for IRSA.
+type OIDC struct {
+	ProviderArn pulumi.StringInput
+	// Issuer is the issuer host and path, without https://.
+	Issuer pulumi.StringInput
 }
 
 // Validate reports every problem with its field path.
@@ -73,9 +84,24 @@ func NewWorkloadRole(ctx *pulumi.Context, name string, args *WorkloadRoleArgs, o
 			"aws:RequestTag/kubernetes-service-account": a.ServiceAccount,
 		}},
 	})
+	assume := pulumi.String(trust.JSON()).ToStringOutput()
+	if a.OIDC != nil {
+		// IRSA: exactly this service account, for STS only.
+		assume = policydoc.FromOutputs(func(v []string) policydoc.Document {
+			return policydoc.New(policydoc.Statement{
+				Effect:    policydoc.Allow,
+				Principal: map[string]any{"Federated": v[0]},
+				Action:    "sts:AssumeRoleWithWebIdentity",
+				Condition: policydoc.Conditions{"StringEquals": {
+					v[1] + ":sub": "system:serviceaccount:" + a.Namespace + ":" + a.ServiceAccount,
+					v[1] + ":aud": "sts.amazonaws.com",
+				}},
+			})
+		}, a.OIDC.ProviderArn, a.OIDC.Issuer)
+	}
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
 		Name:                pulumi.String(a.Namer.Name(naming.IAMRole, name)),
-		AssumeRolePolicy:    pulumi.String(trust.JSON()),
+		AssumeRolePolicy:    assume,
 		PermissionsBoundary: a.PermissionBoundaryArn,
 	}, parent)
 	if err != nil {

@@ -1,7 +1,9 @@
-// Package double is the test-double AWS provider of the real-engine tests
+// Package double is the test-double provider of the real-engine tests
 // (tests/e2e): a gRPC resource provider that the Pulumi CLI loads as
-// `pulumi-resource-aws` and that behaves like the real one where a preview
-// or an update depends on it, without talking to AWS:
+// `pulumi-resource-aws` (and `pulumi-resource-kubernetes`, which shares
+// the diff and preview behaviour and computes nothing) and that behaves
+// like the real one where a preview or an update depends on it, without
+// talking to AWS or a cluster:
 //
 //   - Check returns the inputs; Diff compares old and new inputs, reports
 //     the changed properties and asks for a replacement when one of them
@@ -31,21 +33,35 @@ import (
 	"platform/internal/awsmodel"
 )
 
-// Version is the provider version the double reports: the pinned
-// pulumi-aws SDK's, which is the version the program asks the engine for.
-const Version = "6.83.4"
+// Versions are the provider versions the double reports, per package:
+// the pinned SDKs', which are the versions the program asks the engine
+// for.
+var Versions = map[string]string{"aws": "6.83.4", "kubernetes": "4.30.0"}
+
+// Version is the aws double's version.
+var Version = Versions["aws"]
 
 // Provider implements pulumirpc.ResourceProviderServer.
 type Provider struct {
 	pulumirpc.UnimplementedResourceProviderServer
 
+	pkg     string
 	mu      sync.Mutex
 	region  string
 	account string
 }
 
-// New returns an unconfigured provider.
-func New() *Provider { return &Provider{account: "000000000000"} }
+// New returns an unconfigured aws provider.
+func New() *Provider { return ForPackage("aws") }
+
+// ForPackage returns an unconfigured provider of a package in Versions
+// (aws, kubernetes); nil for any other.
+func ForPackage(pkg string) *Provider {
+	if _, ok := Versions[pkg]; !ok {
+		return nil
+	}
+	return &Provider{pkg: pkg, account: "000000000000"}
+}
 
 var opts = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, KeepResources: true, SkipNulls: true}
 
@@ -62,12 +78,12 @@ func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
 
 // GetPluginInfo reports the pinned version.
 func (p *Provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: Version}, nil
+	return &pulumirpc.PluginInfo{Version: Versions[p.pkg]}, nil
 }
 
 // GetSchema returns a minimal schema: the program is Go and needs none.
 func (p *Provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	return &pulumirpc.GetSchemaResponse{Schema: `{"name":"aws","version":"` + Version + `"}`}, nil
+	return &pulumirpc.GetSchemaResponse{Schema: `{"name":"` + p.pkg + `","version":"` + Versions[p.pkg] + `"}`}, nil
 }
 
 // CheckConfig accepts the provider's inputs as they are.
@@ -90,7 +106,7 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	return diff("pulumi:providers:aws", olds, olds, news), nil
+	return diff("pulumi:providers:"+p.pkg, olds, olds, news), nil
 }
 
 // Configure records the region and the account the provider may touch.
@@ -107,7 +123,7 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 	if account == "" {
 		account = firstAccount(req.GetVariables()["aws:config:allowedAccountIds"])
 	}
-	if region == "" {
+	if region == "" && p.pkg == "aws" {
 		return nil, fmt.Errorf("aws provider double: no region configured (the platform passes one to every provider)")
 	}
 	p.mu.Lock()
@@ -301,7 +317,7 @@ func (p *Provider) Delete(context.Context, *pulumirpc.DeleteRequest) (*emptypb.E
 // Invoke refuses: the platform plans without invokes (look-ups come from
 // stack config), and the double must not hide one that creeps in.
 func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
-	return nil, fmt.Errorf("aws provider double: invoke %s is not served: take the value from stack config in stacks/", req.GetTok())
+	return nil, fmt.Errorf("%s provider double: invoke %s is not served: take the value from stack config in stacks/", p.pkg, req.GetTok())
 }
 
 // Cancel has nothing in flight to stop.

@@ -77,7 +77,7 @@ func findTools(t *testing.T) tools {
 	}
 	tl.version = v
 	tl.bin = os.Getenv("PLATFORM_E2E_BIN")
-	for _, name := range []string{"pulumi-resource-aws", "pulumi-analyzer-policy-go", "platform"} {
+	for _, name := range []string{"pulumi-resource-aws", "pulumi-resource-kubernetes", "pulumi-analyzer-policy-go", "platform"} {
 		if tl.bin == "" {
 			missing("PLATFORM_E2E_BIN is not set")
 		}

@@ -1,7 +1,8 @@
-// Command pulumi-resource-aws is the test-double AWS provider (package
+// Command pulumi-resource-aws is the test-double provider (package
 // internal/double). The real-engine tests put it on PATH under the real
-// provider's name; it must never be installed anywhere a real deployment
-// could pick it up.
+// providers' names, pulumi-resource-aws and pulumi-resource-kubernetes:
+// the name it runs under says which package it serves. It must never be
+// installed anywhere a real deployment could pick it up.
 //
 // It speaks the plugin protocol the engine expects of a provider: serve
 // gRPC on a free loopback port, print the port on stdout, run until the
@@ -12,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -21,6 +24,12 @@ import (
 )
 
 func main() {
+	pkg := strings.TrimPrefix(filepath.Base(os.Args[0]), "pulumi-resource-")
+	server := double.ForPackage(pkg)
+	if server == nil {
+		fmt.Fprintf(os.Stderr, "test double: no double for package %q (run as pulumi-resource-aws or pulumi-resource-kubernetes)\n", pkg)
+		os.Exit(2)
+	}
 	cancel := make(chan bool)
 	interrupt := make(chan os.Signal, 1)
 	signal.Notify(interrupt, os.Interrupt)
@@ -31,18 +40,18 @@ func main() {
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterResourceProviderServer(srv, double.New())
+			pulumirpc.RegisterResourceProviderServer(srv, server)
 			return nil
 		},
 		Options: rpcutil.OpenTracingServerInterceptorOptions(nil),
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "pulumi-resource-aws (test double):", err)
+		fmt.Fprintln(os.Stderr, "pulumi-resource-"+pkg+" (test double):", err)
 		os.Exit(1)
 	}
 	fmt.Printf("%d\n", handle.Port)
 	if err := <-handle.Done; err != nil {
-		fmt.Fprintln(os.Stderr, "pulumi-resource-aws (test double):", err)
+		fmt.Fprintln(os.Stderr, "pulumi-resource-"+pkg+" (test double):", err)
 		os.Exit(1)
 	}
 }
