@@ -87,4 +87,6 @@ func clusterOutputs(out pulumi.Map, c *cluster.Cluster) {
 	out["clusterName"] = c.Name
 	out["clusterArn"] = c.Arn
 	out["clusterEndpoint"] = c.Endpoint
+	out["clusterSecurityGroupId"] = c.ClusterSecurityGroupID
+	out["clusterOidcProviderArn"] = c.OIDC.ProviderArn
 }

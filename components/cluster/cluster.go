@@ -38,6 +38,9 @@ type Cluster struct {
 	Endpoint             pulumi.StringOutput
 	CertificateAuthority pulumi.StringOutput
 	NodeSecurityGroupID  pulumi.IDOutput
+	// ClusterSecurityGroupID is the group EKS creates for the control
+	// plane and managed nodes.
+	ClusterSecurityGroupID pulumi.StringOutput
 	// OIDC is the cluster's OIDC provider, for the IRSA roles of
 	// workloads that Pod Identity does not serve.
 	OIDC OIDC
@@ -179,6 +182,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	c.Name, c.Arn, c.Endpoint = cluster.Name, cluster.Arn, cluster.Endpoint
 	c.CertificateAuthority = certificateAuthority(name, cluster.CertificateAuthority)
 	c.NodeSecurityGroupID = nodeSG.ID()
+	c.ClusterSecurityGroupID = cluster.VpcConfig.ClusterSecurityGroupId().Elem()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"name": c.Name, "arn": c.Arn, "endpoint": c.Endpoint})
 }
 

@@ -13,6 +13,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // ID is the physical id a resource gets. It is a stand-in, but a stable
@@ -80,6 +82,9 @@ func Outputs(typ, id, region, account string, inputs map[string]any) map[string]
 		out["identities"] = []any{map[string]any{"oidcs": []any{map[string]any{
 			"issuer": fmt.Sprintf("https://oidc.eks.%s.amazonaws.com/id/%s", region, strings.ToUpper(token(name+"oidc"))),
 		}}}}
+		// EKS creates the cluster security group; it is reported inside
+		// vpcConfig, next to the inputs (Apply merges objects).
+		out["vpcConfig"] = map[string]any{"clusterSecurityGroupId": "sg-" + token(name+"cluster")}
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:launch-template/%s", region, account, id)
 		out["latestVersion"] = 1
@@ -103,6 +108,33 @@ func Outputs(typ, id, region, account string, inputs map[string]any) map[string]
 		out["arn"] = fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", module(typ), region, account, strings.ToLower(typeName(typ)), id)
 	}
 	return out
+}
+
+// Apply adds fabricated outputs to a resource's state: attributes the
+// inputs do not set, and the missing keys of objects they do set (EKS
+// reports the cluster security group inside vpcConfig). With unknown,
+// every added value is unknown instead, as in a preview.
+func Apply(state resource.PropertyMap, outputs map[string]any, unknown bool) {
+	for k, v := range outputs {
+		key := resource.PropertyKey(k)
+		current, set := state[key]
+		nested, isObject := v.(map[string]any)
+		switch {
+		case !set:
+			state[key] = value(v, unknown)
+		case isObject && current.IsObject():
+			obj := current.ObjectValue().Copy()
+			Apply(obj, nested, unknown)
+			state[key] = resource.NewObjectProperty(obj)
+		}
+	}
+}
+
+func value(v any, unknown bool) resource.PropertyValue {
+	if unknown {
+		return resource.MakeComputed(resource.NewStringProperty(""))
+	}
+	return resource.NewPropertyValue(v)
 }
 
 // Computed lists the attributes Outputs fabricates for typ: the values a

@@ -1,8 +1,10 @@
 package awsmodel
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -77,4 +79,23 @@ func TestReplacesChangeNested(t *testing.T) {
 		map[string]any{"objectLockEnabled": "Enabled", "rule": map[string]any{"days": 2.0}}, false))
 	assert.True(t, ReplacesChange(bucket, "objectLockConfiguration", nil, []any{map[string]any{"objectLockEnabled": "Enabled"}}, false),
 		"turning Object Lock on through the block (a list of one) replaces the bucket")
+}
+
+// TestApplyMergesObjects: a computed attribute inside an input object
+// (EKS's cluster security group in vpcConfig) joins the inputs' keys; a
+// preview gets it unknown.
+func TestApplyMergesObjects(t *testing.T) {
+	inputs := map[string]any{"name": "platform-prod-use1-eks", "vpcConfig": map[string]any{"subnetIds": []any{"a", "b", "c"}}}
+	state := resource.NewPropertyMapFromMap(inputs)
+	Apply(state, Outputs("aws:eks/cluster:Cluster", ID("cluster"), "us-east-1", "123456789012", inputs), false)
+	vpc := state["vpcConfig"].ObjectValue()
+	assert.Len(t, vpc["subnetIds"].ArrayValue(), 3, "the inputs stay")
+	assert.True(t, strings.HasPrefix(vpc["clusterSecurityGroupId"].StringValue(), "sg-"))
+	assert.Contains(t, state["endpoint"].StringValue(), ".gr7.us-east-1.eks.amazonaws.com")
+
+	preview := resource.NewPropertyMapFromMap(inputs)
+	Apply(preview, Outputs("aws:eks/cluster:Cluster", "", "", "", inputs), true)
+	assert.True(t, preview["vpcConfig"].ObjectValue()["clusterSecurityGroupId"].IsComputed())
+	assert.True(t, preview["endpoint"].IsComputed())
+	assert.Len(t, preview["vpcConfig"].ObjectValue()["subnetIds"].ArrayValue(), 3)
 }

@@ -164,11 +164,12 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
-// Diff compares the new inputs with the old state, as a bridged provider
-// does: a property the program sets is compared with the value the
-// resource has (its output, else its old input); a property the program
-// no longer sets is a change only if it was an input (a computed value
-// the program never set stays as it is).
+// Diff compares the new inputs with the old ones, as a bridged provider
+// does: a property the program set before is compared with what it set
+// (computed parts of an object, such as EKS's cluster security group in
+// vpcConfig, are not a change); one it sets for the first time is
+// compared with the value the resource has; a property the program no
+// longer sets is a change only if it was an input.
 func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	olds, err := unmarshal(req.GetOldInputs())
 	if err != nil {
@@ -207,9 +208,13 @@ func diff(typ string, olds, state, news resource.PropertyMap) *pulumirpc.DiffRes
 		resp.DetailedDiff[name] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
 	}
 	for k, n := range news {
-		old, had := state[k]
+		// A property the program set before is compared with what it set;
+		// one it sets now for the first time, with the value the resource
+		// has (a replica's inherited engine), so adopting a computed value
+		// is no change.
+		old, had := olds[k]
 		if !had {
-			old, had = olds[k]
+			old, had = state[k]
 		}
 		switch {
 		case !had:
@@ -250,11 +255,7 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	typ := typeOf(req.GetType(), req.GetUrn())
 	if req.GetPreview() {
 		state := news.Copy()
-		for _, k := range awsmodel.Computed(typ) {
-			if _, set := state[resource.PropertyKey(k)]; !set {
-				state[resource.PropertyKey(k)] = resource.MakeComputed(resource.NewStringProperty(""))
-			}
-		}
+		awsmodel.Apply(state, awsmodel.Outputs(typ, "", "", "", news.Mappable()), true)
 		props, err := marshal(state)
 		return &pulumirpc.CreateResponse{Properties: props}, err
 	}
@@ -296,11 +297,7 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 func (p *Provider) withOutputs(typ, id string, inputs resource.PropertyMap) resource.PropertyMap {
 	region, account := p.location()
 	state := inputs.Copy()
-	for k, v := range awsmodel.Outputs(typ, id, region, account, inputs.Mappable()) {
-		if _, set := state[resource.PropertyKey(k)]; !set {
-			state[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
-		}
-	}
+	awsmodel.Apply(state, awsmodel.Outputs(typ, id, region, account, inputs.Mappable()), false)
 	return state
 }
 

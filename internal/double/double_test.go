@@ -56,6 +56,11 @@ func TestDiffReplacesOnlyOnReplacingProperties(t *testing.T) {
 		{"key rotation is an update, multi-region a new key", "aws:kms/key:Key", map[string]any{"enableKeyRotation": true}, map[string]any{"enableKeyRotation": true},
 			map[string]any{"enableKeyRotation": false, "multiRegion": true},
 			pulumirpc.DiffResponse_DIFF_SOME, []string{"enableKeyRotation", "multiRegion"}, []string{"multiRegion"}},
+		{"a computed key inside an input object is no change", "aws:eks/cluster:Cluster",
+			map[string]any{"vpcConfig": map[string]any{"subnetIds": []any{"a", "b", "c"}}},
+			map[string]any{"vpcConfig": map[string]any{"subnetIds": []any{"a", "b", "c"}, "clusterSecurityGroupId": "sg-1"}},
+			map[string]any{"vpcConfig": map[string]any{"subnetIds": []any{"a", "b", "c"}}},
+			pulumirpc.DiffResponse_DIFF_NONE, nil, nil},
 		{"a removed input is a change; a computed value left alone is not", "aws:sns/topic:Topic", map[string]any{"name": "t", "kmsMasterKeyId": "k"}, map[string]any{"name": "t", "kmsMasterKeyId": "k", "arn": "a"}, map[string]any{"name": "t"},
 			pulumirpc.DiffResponse_DIFF_SOME, []string{"kmsMasterKeyId"}, nil},
 	}

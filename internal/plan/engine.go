@@ -278,11 +278,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	m.mu.Unlock()
 
 	if r.Custom && pkg == "aws" {
-		for k, v := range awsmodel.Outputs(r.Type, id, region, account, r.Inputs) {
-			if _, set := state[resource.PropertyKey(k)]; !set {
-				state[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
-			}
-		}
+		awsmodel.Apply(state, awsmodel.Outputs(r.Type, id, region, account, r.Inputs), false)
 	}
 	return id, state, nil
 }
