@@ -1,0 +1,134 @@
+// Package baseline owns what every workload on the cluster lives inside:
+// namespaces with Pod Security Standards labels, a default-deny network
+// policy and the few allows each needs, a ResourceQuota and a LimitRange;
+// and admission control (ValidatingAdmissionPolicy, CEL) that enforces at
+// runtime what the policy pack enforces before deploy. Every object is a
+// typed Kubernetes resource on the cluster's explicit provider, so the
+// offline plan and the pack see it.
+package baseline
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+)
+
+// Pod Security Standards levels.
+const (
+	Restricted    = "restricted"
+	BaselineLevel = "baseline"
+	Privileged    = "privileged"
+)
+
+// Namespace is one namespace of the platform.
+type Namespace struct {
+	Name string
+	// PodSecurity is the enforced level; anything but restricted needs a
+	// Reason.
+	PodSecurity string
+	Reason      string
+	// Application namespaces get the admission policy in deny mode;
+	// the platform's own in audit mode.
+	Application bool
+	// Quota and Limits size the namespace.
+	Quota  Quota
+	Limits Limits
+	// DataPorts may be reached in the data tier (5432, 6379).
+	DataPorts []int
+}
+
+// Quota is a namespace's ResourceQuota.
+type Quota struct {
+	RequestsCPU, RequestsMemory, LimitsCPU, LimitsMemory string
+	Pods                                                 int
+}
+
+// Limits are a LimitRange's container defaults.
+type Limits struct {
+	DefaultCPU, DefaultMemory, DefaultRequestCPU, DefaultRequestMemory string
+}
+
+// BaselineArgs configure the baseline of one cluster.
+type BaselineArgs struct {
+	Namespaces []Namespace
+	// KubernetesVersion pins the Pod Security Standards version ("1.35").
+	KubernetesVersion string
+	// VpcCidr: egress to the VPC endpoints and the API server (443).
+	VpcCidr string
+	// DataCidrs are the data tier's subnets.
+	DataCidrs []string
+	// Registries are the image prefixes admission allows.
+	Registries []string
+}
+
+var (
+	namespaceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	quantity      = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$`)
+	version       = regexp.MustCompile(`^1\.[0-9]{2}$`)
+)
+
+// Validate reports every problem with its field path.
+func (a BaselineArgs) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !version.MatchString(a.KubernetesVersion) {
+		add("kubernetesVersion: must be the cluster's minor version such as 1.35, got %q", a.KubernetesVersion)
+	}
+	if _, err := netip.ParsePrefix(a.VpcCidr); err != nil {
+		add("vpcCidr: must be a CIDR block, got %q", a.VpcCidr)
+	}
+	for i, c := range a.DataCidrs {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			add("dataCidrs[%d]: must be a CIDR block, got %q", i, c)
+		}
+	}
+	if len(a.Registries) == 0 {
+		add("registries: name the registries images may come from")
+	}
+	seen := map[string]bool{}
+	for i, ns := range a.Namespaces {
+		at := fmt.Sprintf("namespaces[%d] (%s)", i, ns.Name)
+		if !namespaceName.MatchString(ns.Name) || seen[ns.Name] {
+			add("%s.name: must be a unique DNS label", at)
+		}
+		seen[ns.Name] = true
+		switch ns.PodSecurity {
+		case Restricted:
+		case BaselineLevel, Privileged:
+			if ns.Reason == "" {
+				add("%s.reason: say why the namespace needs Pod Security %s rather than restricted", at, ns.PodSecurity)
+			}
+			if ns.Application {
+				add("%s.podSecurity: application namespaces enforce restricted, got %s", at, ns.PodSecurity)
+			}
+		default:
+			add("%s.podSecurity: must be restricted, baseline or privileged, got %q", at, ns.PodSecurity)
+		}
+		q := ns.Quota
+		for _, f := range [][2]string{{"requestsCpu", q.RequestsCPU}, {"requestsMemory", q.RequestsMemory}, {"limitsCpu", q.LimitsCPU}, {"limitsMemory", q.LimitsMemory}} {
+			if !quantity.MatchString(f[1]) {
+				add("%s.quota.%s: must be a Kubernetes quantity, got %q", at, f[0], f[1])
+			}
+		}
+		if q.Pods < 1 {
+			add("%s.quota.pods: at least 1, got %d", at, q.Pods)
+		}
+		l := ns.Limits
+		for _, f := range [][2]string{{"defaultCpu", l.DefaultCPU}, {"defaultMemory", l.DefaultMemory}, {"defaultRequestCpu", l.DefaultRequestCPU}, {"defaultRequestMemory", l.DefaultRequestMemory}} {
+			if !quantity.MatchString(f[1]) {
+				add("%s.limits.%s: must be a Kubernetes quantity, got %q", at, f[0], f[1])
+			}
+		}
+		for j, p := range ns.DataPorts {
+			if !slices.Contains([]int{5432, 6379}, p) {
+				add("%s.dataPorts[%d]: the data tier serves 5432 and 6379, got %d", at, j, p)
+			}
+		}
+	}
+	if len(a.Namespaces) == 0 {
+		errs = append(errs, errors.New("namespaces: at least one namespace"))
+	}
+	return errors.Join(errs...)
+}
