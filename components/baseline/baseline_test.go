@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,12 +39,8 @@ func planBaseline(t *testing.T, mutate func(*BaselineArgs)) *plan.Plan {
 	if mutate != nil {
 		mutate(args)
 	}
-	return plantest.Run(t, func(ctx *pulumi.Context) error {
-		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
-		if err != nil {
-			return err
-		}
-		_, err = NewBaseline(ctx, "baseline", args, pulumi.Provider(k8s))
+	return plantest.RunWithKubernetes(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		_, err := NewBaseline(ctx, "baseline", args, k8s)
 		return err
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -308,12 +307,8 @@ func TestInvalidClusterArgs(t *testing.T) {
 }
 
 func TestDefaultStorageClass(t *testing.T) {
-	p := plantest.Run(t, func(ctx *pulumi.Context) error {
-		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
-		if err != nil {
-			return err
-		}
-		_, err = NewStorageClass(ctx, "storage", &StorageClassArgs{KmsKeyArn: pulumi.String(eksKey)}, pulumi.Provider(k8s))
+	p := plantest.RunWithKubernetes(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		_, err := NewStorageClass(ctx, "storage", &StorageClassArgs{KmsKeyArn: pulumi.String(eksKey)}, k8s)
 		return err
 	})
 	sc, ok := p.Named("kubernetes:storage.k8s.io/v1:StorageClass", "storage")

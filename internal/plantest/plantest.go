@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"platform/internal/naming"
@@ -91,6 +92,20 @@ func RunWithProvider(t testing.TB, region string, body func(ctx *pulumi.Context,
 			return err
 		}
 		return body(ctx, prov)
+	})
+}
+
+// RunWithKubernetes plans body with an explicit Kubernetes provider named
+// k8s, as stacks/ creates for the cluster, which body passes to the
+// component under test.
+func RunWithKubernetes(t testing.TB, body func(ctx *pulumi.Context, provider pulumi.ResourceOption) error) *plan.Plan {
+	t.Helper()
+	return Run(t, func(ctx *pulumi.Context) error {
+		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
+		if err != nil {
+			return err
+		}
+		return body(ctx, pulumi.Provider(k8s))
 	})
 }
 
