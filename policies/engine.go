@@ -21,6 +21,7 @@ type Finding struct {
 	Waiver *Waiver `json:"waiver,omitempty"`
 
 	warning bool
+	opaque  bool
 }
 
 // Summary counts a report. The field names are a contract.
@@ -137,6 +138,7 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 			}
 		} else {
 			p.Stack(c, stack)
+			c.opaqueFindingsUndecided()
 		}
 		for _, f := range c.undecided {
 			f.Enforcement = level

@@ -418,3 +418,38 @@ func TestBadInputs(t *testing.T) {
 	_, err = FromState([]byte(`{"steps":[]}`))
 	assert.ErrorContains(t, err, "no deployment")
 }
+
+// TestOpaqueResourcesAreUndecided: inside the engine, stack policies see
+// outputs, and a resource whose provider is not configured yet in a
+// preview (Kubernetes objects of a cluster that does not exist yet) has
+// none. Nothing is concluded from it: not the namespace's own findings,
+// not the absence of its network policies.
+func TestOpaqueResourcesAreUndecided(t *testing.T) {
+	ns := namespace("payments", in{"pod-security.kubernetes.io/enforce": "restricted"})
+	opaqueNS := R(tNamespace, "payments", nil)
+	opaqueNS.NoState = true
+	opaquePolicy := R(tNetworkPolicy, "deny", nil)
+	opaquePolicy.NoState = true
+	policiesOf := func(r *Report) (violations, undecided []string) {
+		for _, v := range r.Violations {
+			if v.Policy == "k8s-namespace-default-deny" {
+				violations = append(violations, v.Name)
+			}
+		}
+		for _, u := range r.Undecided {
+			if u.Policy == "k8s-namespace-default-deny" {
+				undecided = append(undecided, u.Name)
+			}
+		}
+		return violations, undecided
+	}
+	cfg := config(t, baselineElsewhere())
+	v, u := policiesOf(Evaluate([]Resource{opaqueNS}, Options{Config: cfg, Now: day}))
+	assert.Empty(t, v)
+	assert.Equal(t, []string{"payments"}, u)
+	v, u = policiesOf(Evaluate([]Resource{ns, opaquePolicy}, Options{Config: cfg, Now: day}))
+	assert.Empty(t, v, "a network policy whose state is unknown may be the default deny")
+	assert.Equal(t, []string{"payments"}, u)
+	v, _ = policiesOf(Evaluate([]Resource{ns}, Options{Config: cfg, Now: day}))
+	assert.Equal(t, []string{"payments"}, v, "with nothing unknown, the missing policy is a violation")
+}

@@ -174,7 +174,7 @@ func init() {
 						return
 					}
 				}
-				c.Fail(ns, "namespace %s has no default-deny NetworkPolicy", name)
+				c.Missing(s, ns, "metadata", []string{tNetworkPolicy}, "namespace %s has no default-deny NetworkPolicy", name)
 			}),
 		},
 		&Policy{
@@ -202,7 +202,7 @@ func init() {
 			Stack: forEachNamespace(func(c *Check, s *Stack, ns *Resource, name string) {
 				for _, kind := range []string{tResourceQuota, tLimitRange} {
 					if len(namespaced(s, kind, name)) == 0 {
-						c.Fail(ns, "namespace %s has no %s", name, kind[strings.LastIndex(kind, ":")+1:])
+						c.Missing(s, ns, "metadata", []string{kind}, "namespace %s has no %s", name, kind[strings.LastIndex(kind, ":")+1:])
 					}
 				}
 			}),

@@ -155,6 +155,22 @@ func (c *Check) Fail(r *Resource, format string, args ...any) {
 	c.findings = append(c.findings, c.finding(r, fmt.Sprintf(format, args...)))
 }
 
+// opaqueFindingsUndecided turns a stack policy's findings on resources
+// the view holds nothing of (Opaque) into undecided: their absence of
+// evidence is not evidence of a violation.
+func (c *Check) opaqueFindingsUndecided() {
+	kept := c.findings[:0]
+	for _, f := range c.findings {
+		if f.opaque {
+			f.Message = "the resource's state is not in this view (in a preview, its provider is not configured yet); the check could not be decided"
+			c.undecided = append(c.undecided, f)
+			continue
+		}
+		kept = append(kept, f)
+	}
+	c.findings = kept
+}
+
 // AsOf is the day dates are judged on: Params.AsOf, else the check's day.
 func (c *Check) AsOf() time.Time {
 	if t, err := time.Parse(time.DateOnly, c.Params.AsOf); err == nil {
@@ -243,6 +259,7 @@ func (c *Check) finding(r *Resource, msg string) Finding {
 	}
 	if r != nil {
 		f.URN, f.Type, f.Name = r.URN, r.Type, r.Name
+		f.opaque = r.Opaque()
 	}
 	return f
 }
@@ -439,6 +456,10 @@ func (s *Stack) Unresolved(prop string, types ...string) (string, bool) {
 	}
 	found := ""
 	for _, r := range s.OfType(types...) {
+		if r.Opaque() {
+			found = r.Type
+			break
+		}
 		if _, recorded := r.PropertyDependencies[prop]; recorded {
 			continue
 		}

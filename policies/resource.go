@@ -33,14 +33,20 @@ type Resource struct {
 	// by its plugin (a multi-language component such as eks:index:Cluster)
 	// has no inputs recorded in a preview.
 	Component bool
+	// NoState marks a custom resource whose state the view does not hold:
+	// inside the engine, stack policies see each resource's outputs, and a
+	// resource whose provider is not configured yet in a preview (the
+	// Kubernetes provider of a cluster that does not exist yet) has none.
+	NoState bool
 }
 
 // stackType is the type of a stack's root resource.
 const stackType = "pulumi:pulumi:Stack"
 
 // Opaque reports whether the view holds nothing to judge the resource by:
-// a component whose inputs the preview did not record.
-func (r *Resource) Opaque() bool { return r.Component && len(r.Inputs) == 0 }
+// a component whose inputs the preview did not record, or a resource
+// whose state is not known yet.
+func (r *Resource) Opaque() bool { return r.NoState || (r.Component && len(r.Inputs) == 0) }
 
 // The markers of values that are not known or not shown.
 const (

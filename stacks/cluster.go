@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"platform/components/baseline"
 	"platform/components/cluster"
 	"platform/components/kms"
 	"platform/components/network"
@@ -42,7 +43,42 @@ func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *networ
 	if _, err := cluster.NewStorageClass(ctx, "storage-gp3", &cluster.StorageClassArgs{KmsKeyArn: keys.Arn(kms.EKS)}, pulumi.Provider(k8s)); err != nil {
 		return nil, err
 	}
+	if _, err := baseline.NewBaseline(ctx, "baseline", baselineArgs(e, vpc), pulumi.Provider(k8s)); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// baselineArgs are the namespaces of platform:baseline, the platform's
+// own first, and the data tier's subnets for the namespaces that reach it.
+func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
+	b := e.cfg.Baseline
+	ns := func(n config.NamespaceConfig, application bool) baseline.Namespace {
+		return baseline.Namespace{
+			Name: n.Name, PodSecurity: n.PodSecurity, Reason: n.Reason, Application: application, DataPorts: n.DataPorts,
+			Quota: baseline.Quota{RequestsCPU: n.RequestsCPU, RequestsMemory: n.RequestsMemory, LimitsCPU: n.LimitsCPU, LimitsMemory: n.LimitsMemory, Pods: n.Pods},
+			// Containers that set nothing get a tenth of a CPU and 128 MiB,
+			// capped at half a CPU and 512 MiB.
+			Limits: baseline.Limits{DefaultCPU: "500m", DefaultMemory: "512Mi", DefaultRequestCPU: "100m", DefaultRequestMemory: "128Mi"},
+		}
+	}
+	var namespaces []baseline.Namespace
+	for _, name := range config.PlatformNamespaces {
+		namespaces = append(namespaces, ns(b.Platform[name], false))
+	}
+	for _, n := range b.Applications {
+		namespaces = append(namespaces, ns(n, true))
+	}
+	var data []string
+	for _, s := range vpc.Subnets {
+		if s.Tier == network.Data {
+			data = append(data, s.CIDR.String())
+		}
+	}
+	return &baseline.BaselineArgs{
+		Namespaces: namespaces, KubernetesVersion: e.cfg.Cluster.Version,
+		VpcCidr: e.cfg.Network.VpcCidr, DataCidrs: data, Registries: b.Registries,
+	}
 }
 
 func newEKS(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *network.Vpc, who clusterAccess, provider pulumi.ResourceOption) (*cluster.Cluster, error) {

@@ -116,7 +116,11 @@ func ConvertStack(rs []policyx.AnalyzerResource) []policies.Resource {
 	out := make([]policies.Resource, 0, len(rs))
 	seen := map[string]bool{}
 	for _, r := range rs {
-		out = append(out, Convert(r))
+		c := Convert(r)
+		// Stack policies see outputs; a custom resource with none is one
+		// whose provider is not configured yet in this preview.
+		c.NoState = !c.Component && r.Properties.Len() == 0 && !strings.HasPrefix(r.Type, "pulumi:")
+		out = append(out, c)
 		seen[r.URN] = true
 	}
 	for _, r := range rs {

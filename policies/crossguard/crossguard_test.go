@@ -112,3 +112,18 @@ func TestPlain(t *testing.T) {
 		"arr": []any{true}, "obj": map[string]any{"k": "v"},
 	}, got)
 }
+
+// TestConvertStackMarksResourcesWithoutState: stack policies get each
+// resource's outputs; a custom resource with none (its provider is not
+// configured yet in a preview) is marked, a component is not.
+func TestConvertStackMarksResourcesWithoutState(t *testing.T) {
+	rs := ConvertStack([]policyx.AnalyzerResource{
+		{URN: "urn:pulumi:s::p::kubernetes:core/v1:Namespace::apps", Type: "kubernetes:core/v1:Namespace", Name: "apps",
+			Provider: policyx.AnalyzerProviderResource{URN: "urn:pulumi:s::p::pulumi:providers:kubernetes::k8s", Type: "pulumi:providers:kubernetes"}},
+		{URN: "urn:pulumi:s::p::platform:baseline:Baseline::baseline", Type: "platform:baseline:Baseline", Name: "baseline"},
+	})
+	require.Len(t, rs, 3, "the two resources and the provider")
+	assert.True(t, rs[0].NoState)
+	assert.True(t, rs[0].Opaque())
+	assert.False(t, rs[1].NoState, "a component's empty properties say nothing")
+}

@@ -81,6 +81,8 @@ type StackConfig struct {
 	// Cluster shapes the EKS cluster (both roles; the dr stack's is a warm
 	// standby).
 	Cluster Cluster `json:"cluster"`
+	// Baseline shapes the cluster's namespaces and admission control.
+	Baseline Baseline `json:"baseline"`
 }
 
 // Audit is platform:audit. Unset switches follow the role: the primary
@@ -269,7 +271,7 @@ const (
 
 // keys are the top-level keys of the namespace, in the order the reference
 // documents them. Load reads exactly these.
-var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster"}
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline"}
 
 // Keys returns the top-level keys the platform reads, without namespace.
 func Keys() []string { return append([]string(nil), keys...) }
@@ -345,6 +347,7 @@ func Parse(raw map[string]string) (StackConfig, error) {
 	obj("edge", &c.Edge)
 	obj("identity", &c.Identity)
 	obj("cluster", &c.Cluster)
+	obj("baseline", &c.Baseline)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return c, errors.Join(errs...)
@@ -429,6 +432,7 @@ func (c StackConfig) WithDefaults() StackConfig {
 		c.Identity.GitHub.Branch = "main"
 	}
 	c.Cluster = c.Cluster.withDefaults()
+	c.Baseline = c.Baseline.withDefaults(c.AccountID, c.Region)
 	c.Secrets = append([]Secret(nil), c.Secrets...)
 	for i := range c.Secrets {
 		setDefault(&c.Secrets[i].RotationDays, 30)

@@ -138,7 +138,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
 		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
 		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
-		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline"}},
 		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
 		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
 		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{
@@ -197,6 +197,14 @@ func TestValidationErrors(t *testing.T) {
 		}), []string{"cluster.nodeGroups.system.minSize: the system group keeps at least 3 nodes, one per availability zone, got 2"}},
 		{"unpinned add-on", withCluster(t, func(c map[string]any) { delete(c["addons"].(map[string]any), "coredns") }),
 			[]string{"cluster.addons.coredns: is required: pin the add-on's version for Kubernetes 1.35"}},
+		{"privileged application namespace", with(validPrimary(), "baseline", `{"applications":[{"name":"mita","podSecurity":"privileged","reason":"x"}]}`),
+			[]string{"baseline.applications[0].podSecurity: application namespaces enforce restricted, got privileged"}},
+		{"platform namespace without a reason", with(validPrimary(), "baseline", `{"platform":{"security":{"podSecurity":"privileged"}}}`),
+			[]string{"baseline.platform.security.reason: say why the namespace needs Pod Security privileged rather than restricted"}},
+		{"unknown platform namespace", with(validPrimary(), "baseline", `{"platform":{"payments":{}}}`),
+			[]string{"baseline.platform.payments: is not a platform namespace (monitoring, logging, security, external-secrets, ingress, autoscaling); applications go in baseline.applications"}},
+		{"application namespace name taken", with(validPrimary(), "baseline", `{"applications":[{"name":"monitoring"},{"name":"Bad_Name"}]}`),
+			[]string{`baseline.applications[0].name: "monitoring" is taken: a platform or system namespace`, `baseline.applications[1].name: must be a DNS label such as mita, got "Bad_Name"`}},
 		{"no cluster", with(validPrimary(), "cluster", ""), []string{
 			`cluster.version: is required: a pinned Kubernetes minor version such as 1.35, got ""`,
 			"cluster.amiReleaseVersion: is required: pin the nodes' AMI release",

@@ -82,6 +82,7 @@ func (c StackConfig) Validate() error {
 	errs = append(errs, c.dataTier()...)
 	errs = append(errs, c.security()...)
 	errs = append(errs, c.Cluster.validate(Today())...)
+	errs = append(errs, c.Baseline.validate()...)
 	return errors.Join(errs...)
 }
 
