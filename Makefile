@@ -3,14 +3,14 @@ GO ?= go
 # E2E_BIN holds the executables the real-engine run puts on PATH.
 E2E_BIN := $(CURDIR)/bin/e2e
 
-.PHONY: test unit fuzz e2e e2e-tools lint plan plan-dr check check-dr golden bench bench-scale build
+.PHONY: test unit fuzz e2e e2e-tools test-k8s lint plan plan-dr check check-dr golden bench bench-scale build
 
 # FUZZTIME is how long each fuzz target runs in make fuzz (and make test).
 FUZZTIME ?= 15s
 FUZZ_TARGETS := FuzzReadPreview FuzzReadState FuzzPackConfig
 
-## test: formatting, vet, the unit and whole-stack tests, the fuzzers, then the real-engine run
-test: lint unit fuzz e2e
+## test: formatting, vet, the unit and whole-stack tests, the fuzzers, the real-engine run, the real API server
+test: lint unit fuzz e2e test-k8s
 
 ## unit: every test but the real-engine run (components, config, policies, whole stacks under mocks)
 unit:
@@ -34,7 +34,13 @@ e2e-tools:
 ## e2e: both stacks through the real Pulumi engine (preview, up, failover, the pack), no cloud
 e2e: e2e-tools
 	pulumi=$$(./tools/pulumi.sh) && PLATFORM_PULUMI=$$pulumi PLATFORM_E2E_BIN=$(E2E_BIN) PLATFORM_E2E_REQUIRE=1 \
-		$(GO) test -count=1 -v -timeout 30m ./tests/e2e
+		$(GO) test -count=1 -v -timeout 30m -run TestRealEngine ./tests/e2e
+
+## test-k8s: every typed Kubernetes object of both stacks applied to a real kube-apiserver and etcd, admission exercised
+test-k8s:
+	@command -v etcd >/dev/null || { echo "test-k8s needs etcd: apt-get install etcd-server"; exit 1; }
+	kas=$$(./tools/kube-apiserver.sh) && PLATFORM_KUBE_APISERVER=$$kas PLATFORM_E2E_REQUIRE=1 \
+		$(GO) test -count=1 -v -timeout 15m -run TestAPIServer ./tests/e2e
 
 ## lint: gofmt and go vet
 lint:

@@ -56,10 +56,10 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 	ns := func(n config.NamespaceConfig, application bool) baseline.Namespace {
 		return baseline.Namespace{
 			Name: n.Name, PodSecurity: n.PodSecurity, Reason: n.Reason, Application: application, DataPorts: n.DataPorts,
-			Quota: baseline.Quota{RequestsCPU: n.RequestsCPU, RequestsMemory: n.RequestsMemory, LimitsCPU: n.LimitsCPU, LimitsMemory: n.LimitsMemory, Pods: n.Pods},
-			// Containers that set nothing get a tenth of a CPU and 128 MiB,
-			// capped at half a CPU and 512 MiB.
-			Limits: baseline.Limits{DefaultCPU: "500m", DefaultMemory: "512Mi", DefaultRequestCPU: "100m", DefaultRequestMemory: "128Mi"},
+			Quota: baseline.Quota{RequestsCPU: n.RequestsCPU, RequestsMemory: n.RequestsMemory, LimitsMemory: n.LimitsMemory, Pods: n.Pods},
+			// Containers that request nothing get a tenth of a CPU and
+			// 128 MiB.
+			Limits: baseline.Limits{DefaultRequestCPU: "100m", DefaultRequestMemory: "128Mi"},
 		}
 	}
 	var namespaces []baseline.Namespace

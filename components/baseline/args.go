@@ -39,15 +39,15 @@ type Namespace struct {
 	DataPorts []int
 }
 
-// Quota is a namespace's ResourceQuota.
+// Quota is a namespace's ResourceQuota (no CPU limit: see namespace).
 type Quota struct {
-	RequestsCPU, RequestsMemory, LimitsCPU, LimitsMemory string
-	Pods                                                 int
+	RequestsCPU, RequestsMemory, LimitsMemory string
+	Pods                                      int
 }
 
-// Limits are a LimitRange's container defaults.
+// Limits are a LimitRange's default requests.
 type Limits struct {
-	DefaultCPU, DefaultMemory, DefaultRequestCPU, DefaultRequestMemory string
+	DefaultRequestCPU, DefaultRequestMemory string
 }
 
 // BaselineArgs configure the baseline of one cluster.
@@ -107,7 +107,7 @@ func (a BaselineArgs) Validate() error {
 			add("%s.podSecurity: must be restricted, baseline or privileged, got %q", at, ns.PodSecurity)
 		}
 		q := ns.Quota
-		for _, f := range [][2]string{{"requestsCpu", q.RequestsCPU}, {"requestsMemory", q.RequestsMemory}, {"limitsCpu", q.LimitsCPU}, {"limitsMemory", q.LimitsMemory}} {
+		for _, f := range [][2]string{{"requestsCpu", q.RequestsCPU}, {"requestsMemory", q.RequestsMemory}, {"limitsMemory", q.LimitsMemory}} {
 			if !quantity.MatchString(f[1]) {
 				add("%s.quota.%s: must be a Kubernetes quantity, got %q", at, f[0], f[1])
 			}
@@ -116,7 +116,7 @@ func (a BaselineArgs) Validate() error {
 			add("%s.quota.pods: at least 1, got %d", at, q.Pods)
 		}
 		l := ns.Limits
-		for _, f := range [][2]string{{"defaultCpu", l.DefaultCPU}, {"defaultMemory", l.DefaultMemory}, {"defaultRequestCpu", l.DefaultRequestCPU}, {"defaultRequestMemory", l.DefaultRequestMemory}} {
+		for _, f := range [][2]string{{"defaultRequestCpu", l.DefaultRequestCPU}, {"defaultRequestMemory", l.DefaultRequestMemory}} {
 			if !quantity.MatchString(f[1]) {
 				add("%s.limits.%s: must be a Kubernetes quantity, got %q", at, f[0], f[1])
 			}

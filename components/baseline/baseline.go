@@ -144,10 +144,12 @@ func namespace(ctx *pulumi.Context, name string, a BaselineArgs, n Namespace, pa
 	q := n.Quota
 	if _, err := corev1.NewResourceQuota(ctx, name+"-quota", &corev1.ResourceQuotaArgs{
 		Metadata: meta("platform-quota", n.Name),
+		// No limits.cpu: a CPU limit throttles for nothing, and a quota on
+		// it would refuse every pod without one.
 		Spec: &corev1.ResourceQuotaSpecArgs{Hard: pulumi.StringMap{
 			"requests.cpu": pulumi.String(q.RequestsCPU), "requests.memory": pulumi.String(q.RequestsMemory),
-			"limits.cpu": pulumi.String(q.LimitsCPU), "limits.memory": pulumi.String(q.LimitsMemory),
-			"pods": pulumi.String(fmt.Sprint(q.Pods)),
+			"limits.memory": pulumi.String(q.LimitsMemory),
+			"pods":          pulumi.String(fmt.Sprint(q.Pods)),
 		}},
 	}, parent, in); err != nil {
 		return err
@@ -155,9 +157,12 @@ func namespace(ctx *pulumi.Context, name string, a BaselineArgs, n Namespace, pa
 	l := n.Limits
 	_, err = corev1.NewLimitRange(ctx, name+"-limits", &corev1.LimitRangeArgs{
 		Metadata: meta("platform-limits", n.Name),
+		// Default requests only: a container that forgets its memory
+		// limit is refused by the admission policy, not silently given one.
+		// (No max either: the API server would turn it into a default
+		// limit; the quota bounds the namespace.)
 		Spec: &corev1.LimitRangeSpecArgs{Limits: corev1.LimitRangeItemArray{corev1.LimitRangeItemArgs{
 			Type:           pulumi.String("Container"),
-			Default:        pulumi.StringMap{"cpu": pulumi.String(l.DefaultCPU), "memory": pulumi.String(l.DefaultMemory)},
 			DefaultRequest: pulumi.StringMap{"cpu": pulumi.String(l.DefaultRequestCPU), "memory": pulumi.String(l.DefaultRequestMemory)},
 		}}},
 	}, parent, in)

@@ -16,8 +16,8 @@ import (
 func sized(name string, app bool) Namespace {
 	return Namespace{
 		Name: name, PodSecurity: Restricted, Application: app,
-		Quota:  Quota{RequestsCPU: "4", RequestsMemory: "8Gi", LimitsCPU: "8", LimitsMemory: "16Gi", Pods: 50},
-		Limits: Limits{DefaultCPU: "500m", DefaultMemory: "512Mi", DefaultRequestCPU: "100m", DefaultRequestMemory: "128Mi"},
+		Quota:  Quota{RequestsCPU: "4", RequestsMemory: "8Gi", LimitsMemory: "16Gi", Pods: 50},
+		Limits: Limits{DefaultRequestCPU: "100m", DefaultRequestMemory: "128Mi"},
 	}
 }
 
@@ -91,9 +91,11 @@ func TestNamespaceGuardrails(t *testing.T) {
 	assert.Len(t, plantest.Input(monitoringAllow, "spec", "egress"), 2, "no data-tier egress unless configured")
 
 	quota, _ := p.Named("kubernetes:core/v1:ResourceQuota", "baseline-mita-quota")
-	assert.Equal(t, map[string]any{"requests.cpu": "4", "requests.memory": "8Gi", "limits.cpu": "8", "limits.memory": "16Gi", "pods": "50"}, plantest.Input(quota, "spec", "hard"))
+	assert.Equal(t, map[string]any{"requests.cpu": "4", "requests.memory": "8Gi", "limits.memory": "16Gi", "pods": "50"}, plantest.Input(quota, "spec", "hard"))
 	limits, _ := p.Named("kubernetes:core/v1:LimitRange", "baseline-mita-limits")
 	assert.Equal(t, "128Mi", plantest.Input(limits, "spec", "limits", 0, "defaultRequest", "memory"))
+	assert.Nil(t, plantest.Input(limits, "spec", "limits", 0, "default"), "no default limit: a missing memory limit is refused, not filled in")
+	assert.Nil(t, plantest.Input(limits, "spec", "limits", 0, "max"), "a max would become a default limit")
 	assert.Equal(t, "mita", plantest.Input(limits, "metadata", "namespace"))
 }
 

@@ -27,11 +27,10 @@ type NamespaceConfig struct {
 	// PodSecurity is restricted unless the namespace says why not.
 	PodSecurity string `json:"podSecurity"`
 	Reason      string `json:"reason"`
-	// RequestsCPU, RequestsMemory, LimitsCPU, LimitsMemory and Pods size
-	// its ResourceQuota.
+	// RequestsCPU, RequestsMemory, LimitsMemory and Pods size its
+	// ResourceQuota (CPU is requested, never limited).
 	RequestsCPU    string `json:"requestsCpu"`
 	RequestsMemory string `json:"requestsMemory"`
-	LimitsCPU      string `json:"limitsCpu"`
 	LimitsMemory   string `json:"limitsMemory"`
 	Pods           int    `json:"pods"`
 	// DataPorts of the data tier the namespace reaches (5432, 6379).
@@ -43,13 +42,13 @@ var PlatformNamespaces = []string{"monitoring", "logging", "security", "external
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
-// withDefaults sizes every namespace: 4 CPUs and 8 GiB requested, twice
-// that as limits, 50 pods, restricted.
+// withDefaults sizes every namespace: 4 CPUs and 8 GiB requested, 16 GiB
+// of memory limits, 50 pods, restricted.
 func (n NamespaceConfig) withDefaults() NamespaceConfig {
 	if n.PodSecurity == "" {
 		n.PodSecurity = "restricted"
 	}
-	for _, d := range [][2]*string{{&n.RequestsCPU, ptr("4")}, {&n.RequestsMemory, ptr("8Gi")}, {&n.LimitsCPU, ptr("8")}, {&n.LimitsMemory, ptr("16Gi")}} {
+	for _, d := range [][2]*string{{&n.RequestsCPU, ptr("4")}, {&n.RequestsMemory, ptr("8Gi")}, {&n.LimitsMemory, ptr("16Gi")}} {
 		if *d[0] == "" {
 			*d[0] = *d[1]
 		}
