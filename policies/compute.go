@@ -1,8 +1,8 @@
 package policies
 
 import (
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -351,7 +351,7 @@ func checkKubernetesSupport(c *Check, r *Resource) {
 	version := v.Str()
 	end, ok := c.Params.KubernetesStandardSupportEnds[version]
 	if !ok {
-		c.Fail(r, "Kubernetes %s has no known end of standard support (kubernetesStandardSupportEnds lists %s)", version, describe(sortedKeys(c.Params.KubernetesStandardSupportEnds)))
+		c.Fail(r, "Kubernetes %s has no known end of standard support (kubernetesStandardSupportEnds lists %s)", version, describe(slices.Sorted(maps.Keys(c.Params.KubernetesStandardSupportEnds))))
 		return
 	}
 	last, _ := time.Parse(time.DateOnly, end) // validated with the config
@@ -362,13 +362,4 @@ func checkKubernetesSupport(c *Check, r *Resource) {
 	case days <= KubernetesSupportWarningDays:
 		c.Warn(r, "Kubernetes %s leaves standard support on %s, in %d days (as of %s): plan the upgrade", version, end, days, today.Format(time.DateOnly))
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -8,7 +8,7 @@ import (
 	"maps"
 	"os"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -207,7 +207,7 @@ func ParseConfig(b []byte, source string) (*Config, error) {
 		add("%s", problem)
 	}
 	c.stackParams = map[string]Params{}
-	for _, key := range sortedNodeKeys(c.Stacks) {
+	for _, key := range slices.Sorted(maps.Keys(c.Stacks)) {
 		node := c.Stacks[key]
 		if project, stack, ok := strings.Cut(key, "/"); !ok || project == "" || stack == "" || strings.Contains(stack, "/") {
 			add("stacks.%s: name the stack as project/stack (platform/production), so one project's stack never sets another's params", key)
@@ -261,15 +261,6 @@ func (w *Waiver) Covers(f Finding, stack string) bool {
 		}
 	}
 	return false
-}
-
-func sortedNodeKeys(m map[string]yaml.Node) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func contains(list []string, v string) bool {

@@ -11,10 +11,10 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
-	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -228,7 +228,7 @@ func (a ClusterArgs) Validate() error {
 			add("addons.%s: pin its version (eksbuild release for Kubernetes %s)", name, a.Version)
 		}
 	}
-	for _, name := range sortedKeys(a.Addons) {
+	for _, name := range slices.Sorted(maps.Keys(a.Addons)) {
 		if !slices.Contains(RequiredAddons, name) {
 			add("addons.%s: not an add-on the platform manages (%v)", name, RequiredAddons)
 		}
@@ -245,13 +245,4 @@ func (a ClusterArgs) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,10 +2,10 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -94,7 +94,7 @@ func (c Cluster) validate(today time.Time) []error {
 	case !kubernetesVersion.MatchString(c.Version):
 		add("version", "is required: a pinned Kubernetes minor version such as 1.35, got %q", c.Version)
 	case !known:
-		add("version", "%s has no known end of standard support; use one of %s", c.Version, strings.Join(sortedKeys(ends), ", "))
+		add("version", "%s has no known end of standard support; use one of %s", c.Version, strings.Join(slices.Sorted(maps.Keys(ends)), ", "))
 	default:
 		if last, _ := time.Parse(time.DateOnly, end); today.After(last) {
 			add("version", "%s left standard support on %s: upgrade to a supported version", c.Version, end)
@@ -118,7 +118,7 @@ func (c Cluster) validate(today time.Time) []error {
 	if _, ok := c.NodeGroups[SystemGroup]; !ok {
 		add("nodeGroups.system", "is required: it runs the cluster's add-ons")
 	}
-	for _, name := range sortedGroupNames(c.NodeGroups) {
+	for _, name := range slices.Sorted(maps.Keys(c.NodeGroups)) {
 		g := c.NodeGroups[name]
 		at := "nodeGroups." + name
 		if name != SystemGroup && name != SpotGroup {
@@ -149,28 +149,10 @@ func (c Cluster) validate(today time.Time) []error {
 			add("addons."+addon, "is required: pin the add-on's version for Kubernetes %s", c.Version)
 		}
 	}
-	for _, name := range sortedKeys(c.Addons) {
+	for _, name := range slices.Sorted(maps.Keys(c.Addons)) {
 		if !slices.Contains(ClusterAddons, name) {
 			add("addons."+name, "is not an add-on the platform manages (%s)", strings.Join(ClusterAddons, ", "))
 		}
 	}
 	return errs
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedGroupNames(m map[string]NodeGroup) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

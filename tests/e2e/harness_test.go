@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -279,7 +280,7 @@ func (r *run) urns() []string {
 		}
 		seen[s.URN] = true
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // finding is a policy verdict as both the pack and platform check name
@@ -354,7 +355,7 @@ func planURNs(p *plan.Plan) []string {
 	for _, r := range p.Resources {
 		seen[r.URN] = true
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // platformCheck runs the platform CLI's check and returns its report and
@@ -378,15 +379,6 @@ func (w *world) platformCheck(args ...string) (*policies.Report, int, time.Durat
 	var report policies.Report
 	require.NoError(w.t, json.Unmarshal(stdout.Bytes(), &report), "platform check %v printed: %s %s", args, stdout.String(), stderr.String())
 	return &report, code, took
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // cli runs the Pulumi CLI for the Automation API, adding --json
