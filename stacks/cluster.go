@@ -3,10 +3,12 @@ package stacks
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"platform/components/addons"
 	"platform/components/baseline"
 	"platform/components/cluster"
 	"platform/components/kms"
@@ -14,18 +16,34 @@ import (
 	"platform/stacks/config"
 )
 
-// clusterAccess are the identities that use the cluster: the admins
-// (cluster admin), the auditors (read only) and the CI deploy role (admin
-// without cluster-admin: it deploys the in-cluster layers).
+// clusterAccess are the identities that use the cluster: the admins, the
+// auditors and the CI deploy role.
 type clusterAccess struct {
 	admin, auditor, deploy, boundary pulumi.StringInput
+}
+
+// addonInputs are what the add-ons need from the other layers: the
+// edge's certificate, web ACL and zone, the security alert topic, and the
+// region's access-log bucket.
+type addonInputs struct {
+	certificateArn, webAclArn, zoneID, securityTopicArn, accessLogBucket pulumi.StringInput
+}
+
+// addonInputsFrom reads them from the stack's outputs, once the edge and
+// the security topic exist.
+func addonInputsFrom(out pulumi.Map, accessLogBucket pulumi.StringInput) addonInputs {
+	str := func(k string) pulumi.StringInput { return out[k].(pulumi.StringInput) }
+	return addonInputs{
+		certificateArn: str("certificateArn"), webAclArn: str("webAclArn"), zoneID: str("zoneId"),
+		securityTopicArn: str("securityTopicArn"), accessLogBucket: accessLogBucket,
+	}
 }
 
 // newCluster builds the stack's EKS cluster from platform:cluster in the
 // private subnets of the stack's VPC, the explicit Kubernetes provider of
 // the cluster, and the in-cluster basics every workload needs (the default
 // encrypted storage class).
-func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *network.Vpc, who clusterAccess, provider pulumi.ResourceOption) (*cluster.Cluster, error) {
+func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *network.Vpc, who clusterAccess, in addonInputs, provider pulumi.ResourceOption) (*cluster.Cluster, error) {
 	c, err := newEKS(ctx, e, keys, vpc, who, provider)
 	if err != nil {
 		return nil, err
@@ -43,10 +61,39 @@ func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *networ
 	if _, err := cluster.NewStorageClass(ctx, "storage-gp3", &cluster.StorageClassArgs{KmsKeyArn: keys.Arn(kms.EKS)}, pulumi.Provider(k8s)); err != nil {
 		return nil, err
 	}
-	if _, err := baseline.NewBaseline(ctx, "baseline", baselineArgs(e, vpc), pulumi.Provider(k8s)); err != nil {
+	base, err := baseline.NewBaseline(ctx, "baseline", baselineArgs(e, vpc), pulumi.Provider(k8s))
+	if err != nil {
+		return nil, err
+	}
+	charts := map[string]addons.Chart{}
+	for name, ch := range e.cfg.Cluster.Charts {
+		charts[name] = addons.Chart{Repository: ch.Repository, Version: ch.Version}
+	}
+	if _, err := addons.NewAddons(ctx, "addons", &addons.AddonsArgs{
+		Namer: e.namer, ClusterName: c.Name, VpcID: vpc.VpcID, Charts: charts,
+		PermissionBoundaryArn: who.boundary,
+		CertificateArn:        in.certificateArn, WebAclArn: in.webAclArn, AccessLogBucket: in.accessLogBucket,
+		SSLPolicy: addons.DefaultSSLPolicy,
+		ZoneID:    in.zoneID, ZoneName: zoneName(e.cfg.Edge.Domain),
+		SecretsKeyArn:    keys.Arn(kms.Secrets),
+		SecurityTopicArn: in.securityTopicArn, TopicKeyArn: keys.Arn(kms.Logs),
+		SpotNodeGroup: config.SpotGroup,
+		// The releases need the nodes and add-ons (the cluster) and
+		// their namespaces (the baseline).
+		DependsOn: []pulumi.Resource{c, base},
+	}, provider, pulumi.Provider(k8s)); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// zoneName is the zone a domain's records go to: the domain without its
+// first label (api.example-fintech.com is in example-fintech.com).
+func zoneName(domain string) string {
+	if _, zone, ok := strings.Cut(domain, "."); ok {
+		return zone
+	}
+	return domain
 }
 
 // baselineArgs are the namespaces of platform:baseline, the platform's
@@ -56,6 +103,7 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 	ns := func(n config.NamespaceConfig, application bool) baseline.Namespace {
 		return baseline.Namespace{
 			Name: n.Name, PodSecurity: n.PodSecurity, Reason: n.Reason, Application: application, DataPorts: n.DataPorts,
+			Developers: len(n.Developers) > 0, ServicePorts: n.ServicePorts,
 			Quota: baseline.Quota{RequestsCPU: n.RequestsCPU, RequestsMemory: n.RequestsMemory, LimitsMemory: n.LimitsMemory, Pods: n.Pods},
 			// Containers that request nothing get a tenth of a CPU and
 			// 128 MiB.
@@ -64,20 +112,37 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 	}
 	var namespaces []baseline.Namespace
 	for _, name := range config.PlatformNamespaces {
-		namespaces = append(namespaces, ns(b.Platform[name], false))
+		n := ns(b.Platform[name], false)
+		// What the add-ons installed here need through the namespace's
+		// network policy.
+		for _, ad := range addons.Catalog {
+			if ad.Namespace != name {
+				continue
+			}
+			n.WebhookPorts = append(n.WebhookPorts, ad.WebhookPorts...)
+			n.AWSAPIs = n.AWSAPIs || ad.AWSAPIs
+			n.Kubelets = n.Kubelets || ad.Kubelets
+			n.IntraNamespace = n.IntraNamespace || ad.IntraNamespace
+		}
+		slices.Sort(n.WebhookPorts)
+		n.WebhookPorts = slices.Compact(n.WebhookPorts)
+		namespaces = append(namespaces, n)
 	}
 	for _, n := range b.Applications {
 		namespaces = append(namespaces, ns(n, true))
 	}
-	var data []string
+	var data, public []string
 	for _, s := range vpc.Subnets {
-		if s.Tier == network.Data {
+		switch s.Tier {
+		case network.Data:
 			data = append(data, s.CIDR.String())
+		case network.Public:
+			public = append(public, s.CIDR.String())
 		}
 	}
 	return &baseline.BaselineArgs{
 		Namespaces: namespaces, KubernetesVersion: e.cfg.Cluster.Version,
-		VpcCidr: e.cfg.Network.VpcCidr, DataCidrs: data, Registries: b.Registries,
+		VpcCidr: e.cfg.Network.VpcCidr, DataCidrs: data, PublicCidrs: public, Registries: b.Registries,
 	}
 }
 
@@ -108,11 +173,7 @@ func newEKS(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *network.Vp
 		EksKmsKeyArn: keys.Arn(kms.EKS), LogsKmsKeyArn: keys.Arn(kms.Logs), LogRetentionDays: c.LogRetentionDays,
 		PublicAccessCidrs: c.PublicAccessCidrs, AmiReleaseVersion: c.AmiReleaseVersion,
 		NodeGroups: groups, Addons: maps.Clone(c.Addons),
-		Access: []cluster.Access{
-			{PrincipalArn: who.admin, Level: cluster.ClusterAdmin},
-			{PrincipalArn: who.auditor, Level: cluster.View},
-			{PrincipalArn: who.deploy, Level: cluster.Admin},
-		},
+		Access:                clusterAccessEntries(e, who),
 		PermissionBoundaryArn: who.boundary,
 		Protect:               e.cfg.ProtectStateful(),
 	}, provider)
@@ -125,4 +186,31 @@ func clusterOutputs(out pulumi.Map, c *cluster.Cluster) {
 	out["clusterEndpoint"] = c.Endpoint
 	out["clusterSecurityGroupId"] = c.ClusterSecurityGroupID
 	out["clusterOidcProviderArn"] = c.OIDC.ProviderArn
+}
+
+// clusterAccessEntries: the admins hold EKS cluster-admin (an access
+// policy, so it holds even when in-cluster RBAC is broken); the CI deploy
+// role too, because `pulumi up` creates cluster-scoped objects (namespaces,
+// admission policies, the charts' CRDs and ClusterRoles) and RBAC lets
+// nobody grant what they do not hold; the pack admits exactly these two
+// (clusterAdminPrincipals). Auditors and each application namespace's
+// developers get no access policy, only a group the baseline binds
+// read-only. One entry per principal: a developer of two namespaces is in
+// both groups.
+func clusterAccessEntries(e *environment, who clusterAccess) []cluster.Access {
+	entries := []cluster.Access{
+		{PrincipalArn: who.admin, Level: cluster.ClusterAdmin},
+		{PrincipalArn: who.auditor, Groups: []string{baseline.AuditorsGroup}},
+		{PrincipalArn: who.deploy, Level: cluster.ClusterAdmin},
+	}
+	groups := map[string][]string{}
+	for _, app := range e.cfg.Baseline.Applications {
+		for _, d := range app.Developers {
+			groups[d] = append(groups[d], baseline.DevelopersGroup(app.Name))
+		}
+	}
+	for _, d := range slices.Sorted(maps.Keys(groups)) {
+		entries = append(entries, cluster.Access{PrincipalArn: pulumi.String(d), Groups: groups[d]})
+	}
+	return entries
 }

@@ -100,7 +100,7 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		auditor:  requireOutput(primaryRef, cfg.PrimaryStack, "auditorRoleArn"),
 		deploy:   requireOutput(primaryRef, cfg.PrimaryStack, "deployRoleArn"),
 		boundary: requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"),
-	}, home)
+	}, addonInputsFrom(out, requireOutput(primaryRef, cfg.PrimaryStack, "replicaAccessLogBucketName")), home)
 	if err != nil {
 		return nil, err
 	}

@@ -147,7 +147,7 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	eks, err := newCluster(ctx, e, keys, vpc, clusterAccess{
 		admin: out["adminRoleArn"].(pulumi.StringInput), auditor: out["auditorRoleArn"].(pulumi.StringInput),
 		deploy: out["deployRoleArn"].(pulumi.StringInput), boundary: out["permissionBoundaryArn"].(pulumi.StringInput),
-	}, home)
+	}, addonInputsFrom(out, accessLogs.BucketName), home)
 	if err != nil {
 		return nil, err
 	}

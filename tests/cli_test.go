@@ -128,6 +128,16 @@ const badStack = `config:
       system: {instanceTypes: [m7g.large]}
       spot: {instanceTypes: [m7g.xlarge]}
     addons: {vpc-cni: v1, kube-proxy: v1, eks-pod-identity-agent: v1, coredns: v1, aws-ebs-csi-driver: v1}
+    charts:
+      aws-load-balancer-controller: {repository: https://aws.github.io/eks-charts, version: 3.5.0}
+      external-dns: {repository: https://kubernetes-sigs.github.io/external-dns/, version: 1.21.1}
+      external-secrets: {repository: https://charts.external-secrets.io, version: 2.9.0}
+      cluster-autoscaler: {repository: https://kubernetes.github.io/autoscaler, version: 9.59.0}
+      metrics-server: {repository: https://kubernetes-sigs.github.io/metrics-server/, version: 3.13.1}
+      falco: {repository: https://falcosecurity.github.io/charts, version: 9.x}
+  platform:baseline:
+    platform:
+      security: {podSecurity: privileged}
 `
 
 // TestBadConfigRegistersNothing: every problem is listed with its field
@@ -145,6 +155,8 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 		"network.azs: need at least 3 availability zones, got 2",
 		"cluster.publicAccessCidrs[0]: 0.0.0.0/0 opens the Kubernetes API to the whole internet",
 		"cluster.nodeGroups.spot.instanceTypes: a spot group needs at least 3 instance types of one size, got 1",
+		`cluster.charts.falco.version: must be an exact chart version such as 1.2.3, not a range, got "9.x"`,
+		"baseline.platform.security.reason: say why the namespace needs Pod Security privileged rather than restricted",
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
@@ -154,7 +166,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	code, _, stderr := runCLI("plan", "--stack", "broken", "--dir", dir)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "invalid stack config (Pulumi.broken.yaml, namespace platform:)")
-	assert.Equal(t, 6, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
+	assert.Equal(t, 8, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
 }
 
 // TestStackFileProblemsAreRefused: a secret or an undeclared key in a

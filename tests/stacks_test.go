@@ -300,8 +300,8 @@ func TestDRStack(t *testing.T) {
 }
 
 // TestPhysicalNamesAreUnique: no two resources of a type share a physical
-// name in the same region (IAM and S3 names are global) across both stacks
-// (one account).
+// name in the same region (IAM and S3 names are global; Kubernetes names
+// are per cluster) across both stacks (one account).
 func TestPhysicalNamesAreUnique(t *testing.T) {
 	global := func(typ string) bool {
 		return strings.HasPrefix(typ, "aws:iam/") || typ == "aws:s3/bucketV2:BucketV2" || typ == "aws:route53/zone:Zone"
@@ -318,7 +318,9 @@ func TestPhysicalNamesAreUnique(t *testing.T) {
 				continue // detector features are named after the feature, per detector
 			}
 			key := r.Type + " " + name
-			if !global(r.Type) {
+			if strings.HasPrefix(r.Type, "kubernetes:") {
+				key += " " + r.Provider // names are per cluster
+			} else if !global(r.Type) {
 				region := ""
 				if prov, ok := p.ByURN(r.Provider); ok {
 					region, _ = prov.Inputs["region"].(string)

@@ -15,6 +15,18 @@ import (
 	"slices"
 )
 
+// The Kubernetes groups RBAC binds; the cluster's access entries put
+// principals in them.
+const (
+	// AuditorsGroup reads everything but Secrets, RBAC and admission
+	// configuration included.
+	AuditorsGroup    = "platform:auditors"
+	developersPrefix = "platform:developers:"
+)
+
+// DevelopersGroup is the group with read-only access to one namespace.
+func DevelopersGroup(namespace string) string { return developersPrefix + namespace }
+
 // Pod Security Standards levels.
 const (
 	Restricted    = "restricted"
@@ -37,6 +49,19 @@ type Namespace struct {
 	Limits Limits
 	// DataPorts may be reached in the data tier (5432, 6379).
 	DataPorts []int
+	// Developers binds DevelopersGroup(Name) to read-only access here.
+	Developers bool
+	// ServicePorts are reached by the load balancer (IP targets) from
+	// the public subnets.
+	ServicePorts []int
+	// The platform's add-ons say what else their namespace needs:
+	// WebhookPorts the API server calls (admission webhooks, aggregated
+	// APIs), AWSAPIs for AWS APIs without a VPC endpoint (Route 53,
+	// ELB, EC2, Auto Scaling, SNS) over 443, Kubelets for 10250 on the
+	// nodes, and IntraNamespace for pods of the namespace talking to
+	// each other.
+	WebhookPorts                      []int
+	AWSAPIs, Kubelets, IntraNamespace bool
 }
 
 // Quota is a namespace's ResourceQuota (no CPU limit: see namespace).
@@ -57,8 +82,9 @@ type BaselineArgs struct {
 	KubernetesVersion string
 	// VpcCidr: egress to the VPC endpoints and the API server (443).
 	VpcCidr string
-	// DataCidrs are the data tier's subnets.
-	DataCidrs []string
+	// DataCidrs are the data tier's subnets; PublicCidrs the load
+	// balancers'.
+	DataCidrs, PublicCidrs []string
 	// Registries are the image prefixes admission allows.
 	Registries []string
 }
@@ -82,6 +108,11 @@ func (a BaselineArgs) Validate() error {
 	for i, c := range a.DataCidrs {
 		if _, err := netip.ParsePrefix(c); err != nil {
 			add("dataCidrs[%d]: must be a CIDR block, got %q", i, c)
+		}
+	}
+	for i, c := range a.PublicCidrs {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			add("publicCidrs[%d]: must be a CIDR block, got %q", i, c)
 		}
 	}
 	if len(a.Registries) == 0 {
@@ -120,6 +151,14 @@ func (a BaselineArgs) Validate() error {
 			if !quantity.MatchString(f[1]) {
 				add("%s.limits.%s: must be a Kubernetes quantity, got %q", at, f[0], f[1])
 			}
+		}
+		for j, p := range append(slices.Clone(ns.ServicePorts), ns.WebhookPorts...) {
+			if p < 1 || p > 65535 {
+				add("%s.servicePorts/webhookPorts[%d]: must be a TCP port, got %d", at, j, p)
+			}
+		}
+		if len(ns.ServicePorts) > 0 && len(a.PublicCidrs) == 0 {
+			add("%s.servicePorts: the load balancers' subnets (publicCidrs) are needed to admit them", at)
 		}
 		for j, p := range ns.DataPorts {
 			if !slices.Contains([]int{5432, 6379}, p) {

@@ -8,6 +8,7 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -43,6 +44,9 @@ func NewBaseline(ctx *pulumi.Context, name string, args *BaselineArgs, opts ...p
 		}
 	}
 	if err := admission(ctx, name, a, parent); err != nil {
+		return fail(err)
+	}
+	if err := auditors(ctx, name, parent); err != nil {
 		return fail(err)
 	}
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{})
@@ -81,6 +85,25 @@ func namespace(ctx *pulumi.Context, name string, a BaselineArgs, n Namespace, pa
 		return err
 	}
 	in := pulumi.DependsOn([]pulumi.Resource{nsRes})
+	// The namespace's default service account mounts no token: a pod
+	// that calls the API names its own service account and says so.
+	if _, err := corev1.NewServiceAccountPatch(ctx, name+"-default-sa", &corev1.ServiceAccountPatchArgs{
+		Metadata:                     &metav1.ObjectMetaPatchArgs{Name: pulumi.String("default"), Namespace: pulumi.String(n.Name)},
+		AutomountServiceAccountToken: pulumi.Bool(false),
+	}, parent, in); err != nil {
+		return err
+	}
+	if n.Developers {
+		// Read-only for the namespace's developers: the built-in view
+		// role (no Secrets, no exec), bound to their group here only.
+		if _, err := rbacv1.NewRoleBinding(ctx, name+"-developers", &rbacv1.RoleBindingArgs{
+			Metadata: meta("platform-developers", n.Name),
+			RoleRef:  &rbacv1.RoleRefArgs{ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("ClusterRole"), Name: pulumi.String("view")},
+			Subjects: rbacv1.SubjectArray{group(DevelopersGroup(n.Name))},
+		}, parent, in); err != nil {
+			return err
+		}
+	}
 	tcp, udp := pulumi.String("TCP"), pulumi.String("UDP")
 	port := func(p int, proto pulumi.StringInput) networkingv1.NetworkPolicyPortArgs {
 		return networkingv1.NetworkPolicyPortArgs{Port: pulumi.Int(p), Protocol: proto}
@@ -125,18 +148,59 @@ func namespace(ctx *pulumi.Context, name string, a BaselineArgs, n Namespace, pa
 		}
 		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: to, Ports: ports})
 	}
+	ports := func(ps []int) networkingv1.NetworkPolicyPortArray {
+		var out networkingv1.NetworkPolicyPortArray
+		for _, p := range ps {
+			out = append(out, port(p, tcp))
+		}
+		return out
+	}
+	if n.AWSAPIs {
+		// AWS APIs that have no VPC endpoint here, through the NAT
+		// gateways; HTTPS only.
+		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{
+			To: networkingv1.NetworkPolicyPeerArray{cidr("0.0.0.0/0")}, Ports: ports([]int{443}),
+		})
+	}
+	if n.Kubelets {
+		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: networkingv1.NetworkPolicyPeerArray{cidr(a.VpcCidr)}, Ports: ports([]int{10250})})
+	}
+	sameNamespace := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{PodSelector: &metav1.LabelSelectorArgs{}}}
+	if n.IntraNamespace {
+		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: sameNamespace})
+	}
+	ingress := networkingv1.NetworkPolicyIngressRuleArray{
+		// Metrics are scraped from the monitoring namespace.
+		networkingv1.NetworkPolicyIngressRuleArgs{
+			From: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
+				NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String("monitoring")}},
+			}},
+		},
+	}
+	if len(n.ServicePorts) > 0 {
+		// The load balancers reach the pods (IP targets) from the public
+		// subnets, on the service ports only.
+		var from networkingv1.NetworkPolicyPeerArray
+		for _, c := range a.PublicCidrs {
+			from = append(from, cidr(c))
+		}
+		ingress = append(ingress, networkingv1.NetworkPolicyIngressRuleArgs{From: from, Ports: ports(n.ServicePorts)})
+	}
+	if len(n.WebhookPorts) > 0 {
+		// The control plane calls webhooks from its network interfaces
+		// in the VPC.
+		ingress = append(ingress, networkingv1.NetworkPolicyIngressRuleArgs{From: networkingv1.NetworkPolicyPeerArray{cidr(a.VpcCidr)}, Ports: ports(n.WebhookPorts)})
+	}
+	if n.IntraNamespace {
+		ingress = append(ingress, networkingv1.NetworkPolicyIngressRuleArgs{From: sameNamespace})
+	}
 	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-allow", &networkingv1.NetworkPolicyArgs{
 		Metadata: meta("platform-allow", n.Name),
 		Spec: &networkingv1.NetworkPolicySpecArgs{
 			PodSelector: &metav1.LabelSelectorArgs{},
 			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress"), pulumi.String("Egress")},
 			Egress:      egress,
-			// Metrics are scraped from the monitoring namespace.
-			Ingress: networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
-				From: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
-					NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String("monitoring")}},
-				}},
-			}},
+			Ingress:     ingress,
 		},
 	}, parent, in); err != nil {
 		return err
@@ -241,4 +305,45 @@ func admission(ctx *pulumi.Context, name string, a BaselineArgs, parent pulumi.R
 		}
 	}
 	return nil
+}
+
+func group(name string) rbacv1.SubjectArgs {
+	return rbacv1.SubjectArgs{ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("Group"), Name: pulumi.String(name)}
+}
+
+// AuditorRules are what auditors read: every kind the platform runs,
+// RBAC and admission configuration included, never Secrets' values, and
+// no verb that changes anything or reaches into a pod.
+var AuditorRules = []struct{ Groups, Resources []string }{
+	{[]string{""}, []string{"namespaces", "nodes", "pods", "services", "endpoints", "events", "serviceaccounts", "configmaps",
+		"resourcequotas", "limitranges", "persistentvolumes", "persistentvolumeclaims"}},
+	{[]string{"apps", "batch", "autoscaling", "policy", "networking.k8s.io", "storage.k8s.io", "discovery.k8s.io"}, []string{"*"}},
+	{[]string{"rbac.authorization.k8s.io"}, []string{"roles", "rolebindings", "clusterroles", "clusterrolebindings"}},
+	{[]string{"admissionregistration.k8s.io"}, []string{"*"}},
+	{[]string{"apiextensions.k8s.io"}, []string{"customresourcedefinitions"}},
+	{[]string{"external-secrets.io"}, []string{"externalsecrets", "secretstores", "clustersecretstores"}},
+}
+
+// auditors gives the auditors' group read-only access to the cluster.
+func auditors(ctx *pulumi.Context, name string, parent pulumi.ResourceOption) error {
+	var rules rbacv1.PolicyRuleArray
+	for _, r := range AuditorRules {
+		rules = append(rules, rbacv1.PolicyRuleArgs{
+			ApiGroups: pulumi.ToStringArray(r.Groups), Resources: pulumi.ToStringArray(r.Resources),
+			Verbs: pulumi.ToStringArray([]string{"get", "list", "watch"}),
+		})
+	}
+	role, err := rbacv1.NewClusterRole(ctx, name+"-auditor", &rbacv1.ClusterRoleArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("platform:auditor")},
+		Rules:    rules,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	_, err = rbacv1.NewClusterRoleBinding(ctx, name+"-auditors", &rbacv1.ClusterRoleBindingArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("platform:auditors")},
+		RoleRef:  &rbacv1.RoleRefArgs{ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("ClusterRole"), Name: pulumi.String("platform:auditor")},
+		Subjects: rbacv1.SubjectArray{group(AuditorsGroup)},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{role}))
+	return err
 }

@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,6 +25,7 @@ func sized(name string, app bool) Namespace {
 func baseArgs() *BaselineArgs {
 	mita := sized("mita", true)
 	mita.DataPorts = []int{5432, 6379}
+	mita.Developers = true
 	security := sized("security", false)
 	security.PodSecurity, security.Reason = Privileged, "Falco's eBPF probe needs the host"
 	return &BaselineArgs{
@@ -54,6 +56,10 @@ func TestBaselineChildren(t *testing.T) {
 		"kubernetes:core/v1:LimitRange":                                               3,
 		"kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy":        1,
 		"kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 2,
+		"kubernetes:core/v1:ServiceAccountPatch":                                      3,
+		"kubernetes:rbac.authorization.k8s.io/v1:RoleBinding":                         1,
+		"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole":                         1,
+		"kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding":                  1,
 	}, p.ChildTypes("platform:baseline:Baseline", "baseline"))
 	for _, r := range p.Resources {
 		if strings.HasPrefix(r.Type, "kubernetes:") && r.Custom {
@@ -158,5 +164,54 @@ func TestInvalidBaselineArgs(t *testing.T) {
 				return err
 			}, tt.want)
 		})
+	}
+}
+
+func TestRBAC(t *testing.T) {
+	p := planBaseline(t, nil)
+	// Developers read their namespace only, through the built-in view role.
+	devs, ok := p.Named("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "baseline-mita-developers")
+	require.True(t, ok)
+	assert.Equal(t, "mita", plantest.Input(devs, "metadata", "namespace"))
+	assert.Equal(t, map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}, plantest.Input(devs, "roleRef"))
+	assert.Equal(t, []any{map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "platform:developers:mita"}}, plantest.Input(devs, "subjects"))
+	for _, r := range p.Resources {
+		if r.Type == "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding" {
+			assert.Equal(t, "mita", plantest.Input(r, "metadata", "namespace"), "only namespaces with developers bind them")
+		}
+	}
+
+	// Auditors read everything but Secrets, and change nothing.
+	role, ok := p.Named("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "baseline-auditor")
+	require.True(t, ok)
+	rules := plantest.Input(role, "rules").([]any)
+	require.Len(t, rules, len(AuditorRules))
+	sawRBAC := false
+	for _, r := range rules {
+		rule := r.(map[string]any)
+		assert.Equal(t, []any{"get", "list", "watch"}, rule["verbs"])
+		for _, res := range rule["resources"].([]any) {
+			assert.NotContains(t, []any{"secrets", "pods/exec", "pods/attach", "pods/portforward"}, res)
+			if res == "clusterrolebindings" {
+				sawRBAC = true
+			}
+		}
+		if slices.Contains(rule["apiGroups"].([]any), any("")) {
+			assert.NotContains(t, rule["resources"], "*", "a wildcard on the core group would include Secrets")
+		}
+	}
+	assert.True(t, sawRBAC, "auditors review RBAC")
+	binding, ok := p.Named("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "baseline-auditors")
+	require.True(t, ok)
+	assert.Equal(t, "platform:auditor", plantest.Input(binding, "roleRef", "name"))
+	assert.Equal(t, []any{map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": AuditorsGroup}}, plantest.Input(binding, "subjects"))
+
+	// No namespace's default service account mounts a token.
+	for _, ns := range []string{"monitoring", "security", "mita"} {
+		sa, ok := p.Named("kubernetes:core/v1:ServiceAccountPatch", "baseline-"+ns+"-default-sa")
+		require.True(t, ok, ns)
+		assert.Equal(t, "default", plantest.Input(sa, "metadata", "name"))
+		assert.Equal(t, ns, plantest.Input(sa, "metadata", "namespace"))
+		assert.Equal(t, false, plantest.Input(sa, "automountServiceAccountToken"))
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -84,12 +85,19 @@ type Taint struct {
 	Effect string
 }
 
-// Access grants a principal an access level, cluster-wide or in namespaces.
+// Access gives a principal an access entry with an EKS access policy
+// (Level, cluster-wide or in Namespaces), Kubernetes groups that in-cluster
+// RBAC binds (Groups), or both. One entry per principal: EKS allows no
+// more.
 type Access struct {
 	PrincipalArn pulumi.StringInput
-	Level        string
+	// Level is cluster-admin, admin, edit or view; empty for groups only.
+	Level string
 	// Namespaces scopes the level; empty means the whole cluster.
 	Namespaces []string
+	// Groups are the Kubernetes groups the principal is in (RBAC
+	// subjects); EKS refuses names starting with system:.
+	Groups []string
 }
 
 // ClusterArgs configure one cluster.
@@ -237,8 +245,13 @@ func (a ClusterArgs) Validate() error {
 		if acc.PrincipalArn == nil {
 			add("access[%d].principalArn: is required", i)
 		}
-		if _, ok := accessPolicies[acc.Level]; !ok {
-			add("access[%d].level: must be cluster-admin, admin, edit or view, got %q", i, acc.Level)
+		if _, ok := accessPolicies[acc.Level]; !ok && (acc.Level != "" || len(acc.Groups) == 0) {
+			add("access[%d].level: must be cluster-admin, admin, edit or view (or empty with groups), got %q", i, acc.Level)
+		}
+		for j, g := range acc.Groups {
+			if g == "" || strings.HasPrefix(g, "system:") {
+				add("access[%d].groups[%d]: must be a group of the platform's, not empty or system:*, got %q", i, j, g)
+			}
 		}
 		if acc.Level == ClusterAdmin && len(acc.Namespaces) > 0 {
 			add("access[%d].namespaces: cluster-admin is cluster-wide; use admin for namespaces", i)

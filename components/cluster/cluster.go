@@ -296,13 +296,19 @@ func securityGroups(ctx *pulumi.Context, name string, a ClusterArgs, parent pulu
 	return control, nodes, err
 }
 
-// access gives a principal an access entry and its access policy.
+// access gives a principal an access entry, with its Kubernetes groups,
+// and its access policy if it has a level.
 func access(ctx *pulumi.Context, name string, clusterName pulumi.StringInput, acc Access, parent pulumi.ResourceOption) error {
-	entry, err := eks.NewAccessEntry(ctx, name, &eks.AccessEntryArgs{
-		ClusterName: clusterName, PrincipalArn: acc.PrincipalArn, Type: pulumi.String("STANDARD"),
-	}, parent)
+	args := &eks.AccessEntryArgs{ClusterName: clusterName, PrincipalArn: acc.PrincipalArn, Type: pulumi.String("STANDARD")}
+	if len(acc.Groups) > 0 {
+		args.KubernetesGroups = pulumi.ToStringArray(acc.Groups)
+	}
+	entry, err := eks.NewAccessEntry(ctx, name, args, parent)
 	if err != nil {
 		return err
+	}
+	if acc.Level == "" {
+		return nil
 	}
 	scope := &eks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")}
 	if len(acc.Namespaces) > 0 {

@@ -149,6 +149,25 @@ func TestAccessEntries(t *testing.T) {
 	assert.Equal(t, map[string]any{"type": "namespace", "namespaces": []any{"platform-system"}}, scopes["arn:aws:iam::111122223333:role/deploy"], "the deploy role is scoped to its namespaces")
 }
 
+func TestAccessGroups(t *testing.T) {
+	dev := "arn:aws:iam::111122223333:role/developers"
+	p := planCluster(t, func(a *ClusterArgs) {
+		a.Access = append(a.Access, Access{PrincipalArn: pulumi.String(dev), Groups: []string{"platform:developers:mita", "platform:developers:web"}})
+	})
+	var entry *plan.Resource
+	for i, r := range p.Resources {
+		if r.Type == "aws:eks/accessEntry:AccessEntry" && r.Inputs["principalArn"] == dev {
+			entry = &p.Resources[i]
+		}
+		if r.Type == "aws:eks/accessPolicyAssociation:AccessPolicyAssociation" {
+			assert.NotEqual(t, dev, r.Inputs["principalArn"], "a groups-only principal gets no access policy")
+		}
+	}
+	require.NotNil(t, entry)
+	assert.Equal(t, []any{"platform:developers:mita", "platform:developers:web"}, entry.Inputs["kubernetesGroups"])
+	assert.Equal(t, "STANDARD", entry.Inputs["type"])
+}
+
 func TestNodeGroups(t *testing.T) {
 	p := planCluster(t, nil)
 	for _, g := range baseArgs().NodeGroups {
@@ -293,6 +312,8 @@ func TestInvalidClusterArgs(t *testing.T) {
 		{"small system group", func(a *ClusterArgs) { a.NodeGroups[0].MinSize = 2 }, "nodeGroups[0] (system).minSize: at least 3 nodes"},
 		{"unpinned add-on", func(a *ClusterArgs) { delete(a.Addons, "coredns") }, "addons.coredns: pin its version"},
 		{"cluster admin in a namespace", func(a *ClusterArgs) { a.Access[0].Namespaces = []string{"x"} }, "access[0].namespaces: cluster-admin is cluster-wide"},
+		{"no level and no group", func(a *ClusterArgs) { a.Access[1].Level = "" }, "access[1].level: must be cluster-admin, admin, edit or view (or empty with groups)"},
+		{"system group", func(a *ClusterArgs) { a.Access[1].Groups = []string{"system:masters"} }, `access[1].groups[0]: must be a group of the platform's, not empty or system:*, got "system:masters"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,6 +18,9 @@ type WorkloadRoleArgs struct {
 	Namespace, ServiceAccount string
 	// PolicyArns are the managed policies it gets.
 	PolicyArns []string
+	// Policy is an inline least-privilege policy (JSON), for workloads no
+	// AWS managed policy fits narrowly enough.
+	Policy pulumi.StringInput
 	// PermissionBoundaryArn bounds what any policy can grant.
 	PermissionBoundaryArn pulumi.StringInput
 	// OIDC, when set, makes an IRSA role (trusted through the cluster's
@@ -39,8 +42,8 @@ func (a WorkloadRoleArgs) Validate() error {
 	if a.Namespace == "" || a.ServiceAccount == "" {
 		errs = append(errs, errors.New("namespace, serviceAccount: a workload role is bound to exactly one service account"))
 	}
-	if len(a.PolicyArns) == 0 {
-		errs = append(errs, errors.New("policyArns: at least one policy"))
+	if len(a.PolicyArns) == 0 && a.Policy == nil {
+		errs = append(errs, errors.New("policyArns, policy: at least one policy"))
 	}
 	return errors.Join(errs...)
 }
@@ -111,6 +114,11 @@ func NewWorkloadRole(ctx *pulumi.Context, name string, args *WorkloadRoleArgs, o
 		if _, err := iam.NewRolePolicyAttachment(ctx, name+"-"+shortPolicy(p), &iam.RolePolicyAttachmentArgs{
 			Role: role.Name, PolicyArn: pulumi.String(p),
 		}, parent); err != nil {
+			return nil, fmt.Errorf("workload role %s: %w", name, err)
+		}
+	}
+	if a.Policy != nil {
+		if _, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{Role: role.Name, Policy: a.Policy}, parent); err != nil {
 			return nil, fmt.Errorf("workload role %s: %w", name, err)
 		}
 	}

@@ -35,6 +35,12 @@ type NamespaceConfig struct {
 	Pods           int    `json:"pods"`
 	// DataPorts of the data tier the namespace reaches (5432, 6379).
 	DataPorts []int `json:"dataPorts"`
+	// Developers are IAM roles (the identity account's SSO roles) with
+	// read-only access to this namespace only, through their access entry
+	// and the namespace's developers group.
+	Developers []string `json:"developers"`
+	// ServicePorts the load balancer reaches in this namespace.
+	ServicePorts []int `json:"servicePorts"`
 }
 
 // PlatformNamespaces are the namespaces of the platform's own add-ons.
@@ -110,6 +116,16 @@ func (b Baseline) validate() []error {
 		default:
 			add(path+".podSecurity", "must be restricted, baseline or privileged, got %q", n.PodSecurity)
 		}
+		for i, d := range n.Developers {
+			if !principalARN.MatchString(d) || strings.Contains(d, "*") {
+				add(fmt.Sprintf("%s.developers[%d]", path, i), "must be an IAM role or user ARN without wildcards, got %q", d)
+			}
+		}
+		for i, p := range n.ServicePorts {
+			if p < 1 || p > 65535 {
+				add(fmt.Sprintf("%s.servicePorts[%d]", path, i), "must be a TCP port, got %d", p)
+			}
+		}
 		for _, p := range n.DataPorts {
 			if p != 5432 && p != 6379 {
 				add(path+".dataPorts", "the data tier serves 5432 and 6379, got %d", p)
@@ -118,6 +134,11 @@ func (b Baseline) validate() []error {
 	}
 	for _, name := range PlatformNamespaces {
 		check("platform."+name, b.Platform[name], false)
+	}
+	// Falco's probe cannot run under baseline or restricted: without
+	// this the DaemonSet is refused on every node.
+	if b.Platform["security"].PodSecurity != "privileged" {
+		add("platform.security.podSecurity", "Falco runs in security and needs privileged (with a reason), got %q", b.Platform["security"].PodSecurity)
 	}
 	for i, n := range b.Applications {
 		path := fmt.Sprintf("applications[%d]", i)

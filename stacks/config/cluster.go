@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"platform/components/addons"
 	"platform/policies"
 )
 
@@ -28,6 +29,15 @@ type Cluster struct {
 	NodeGroups map[string]NodeGroup `json:"nodeGroups"`
 	// Addons pins each EKS add-on's version for Kubernetes Version.
 	Addons map[string]string `json:"addons"`
+	// Charts pins each Helm add-on's chart (components/addons): its
+	// repository and exact version.
+	Charts map[string]Chart `json:"charts"`
+}
+
+// Chart is one entry of cluster.charts.
+type Chart struct {
+	Repository string `json:"repository"`
+	Version    string `json:"version"`
 }
 
 // NodeGroup is one entry of cluster.nodeGroups.
@@ -153,6 +163,13 @@ func (c Cluster) validate(today time.Time) []error {
 		if !slices.Contains(ClusterAddons, name) {
 			add("addons."+name, "is not an add-on the platform manages (%s)", strings.Join(ClusterAddons, ", "))
 		}
+	}
+	charts := map[string]addons.Chart{}
+	for name, ch := range c.Charts {
+		charts[name] = addons.Chart{Repository: ch.Repository, Version: ch.Version}
+	}
+	for _, e := range addons.ValidateCharts(charts) {
+		add("charts."+e.Path, "%s", e.Message)
 	}
 	return errs
 }

@@ -26,13 +26,24 @@ func validPrimary() map[string]string {
 		"backup":    `{"vaultLock":"governance"}`,
 		"identity":  identityJSON,
 		"cluster":   clusterJSON,
+		"baseline":  `{` + falcoNamespace + `}`,
 	}
 }
+
+// falcoNamespace is the security namespace's privileged level, which
+// Falco needs.
+const falcoNamespace = `"platform":{"security":{"podSecurity":"privileged","reason":"Falco's eBPF probe"}}`
 
 const clusterJSON = `{"version":"1.35","amiReleaseVersion":"1.35.0-20261110",` +
 	`"nodeGroups":{"system":{"instanceTypes":["m7g.large"]},"spot":{"instanceTypes":["m7g.xlarge","m6g.xlarge","m8g.xlarge"]}},` +
 	`"addons":{"vpc-cni":"v1.20.4-eksbuild.1","kube-proxy":"v1.35.0-eksbuild.2","eks-pod-identity-agent":"v1.3.8-eksbuild.2",` +
-	`"coredns":"v1.12.4-eksbuild.1","aws-ebs-csi-driver":"v1.48.0-eksbuild.1"}}`
+	`"coredns":"v1.12.4-eksbuild.1","aws-ebs-csi-driver":"v1.48.0-eksbuild.1"},` +
+	`"charts":{"aws-load-balancer-controller":{"repository":"https://aws.github.io/eks-charts","version":"3.5.0"},` +
+	`"external-dns":{"repository":"https://kubernetes-sigs.github.io/external-dns/","version":"1.21.1"},` +
+	`"external-secrets":{"repository":"https://charts.external-secrets.io","version":"2.9.0"},` +
+	`"cluster-autoscaler":{"repository":"https://kubernetes.github.io/autoscaler","version":"9.59.0"},` +
+	`"metrics-server":{"repository":"https://kubernetes-sigs.github.io/metrics-server/","version":"3.13.1"},` +
+	`"falco":{"repository":"https://falcosecurity.github.io/charts","version":"9.1.0"}}}`
 
 // withCluster replaces one part of the valid cluster config.
 func withCluster(t *testing.T, edit func(c map[string]any)) map[string]string {
@@ -197,13 +208,28 @@ func TestValidationErrors(t *testing.T) {
 		}), []string{"cluster.nodeGroups.system.minSize: the system group keeps at least 3 nodes, one per availability zone, got 2"}},
 		{"unpinned add-on", withCluster(t, func(c map[string]any) { delete(c["addons"].(map[string]any), "coredns") }),
 			[]string{"cluster.addons.coredns: is required: pin the add-on's version for Kubernetes 1.35"}},
-		{"privileged application namespace", with(validPrimary(), "baseline", `{"applications":[{"name":"mita","podSecurity":"privileged","reason":"x"}]}`),
+		{"privileged application namespace", with(validPrimary(), "baseline", `{`+falcoNamespace+`,"applications":[{"name":"mita","podSecurity":"privileged","reason":"x"}]}`),
 			[]string{"baseline.applications[0].podSecurity: application namespaces enforce restricted, got privileged"}},
 		{"platform namespace without a reason", with(validPrimary(), "baseline", `{"platform":{"security":{"podSecurity":"privileged"}}}`),
 			[]string{"baseline.platform.security.reason: say why the namespace needs Pod Security privileged rather than restricted"}},
-		{"unknown platform namespace", with(validPrimary(), "baseline", `{"platform":{"payments":{}}}`),
+		{"unknown platform namespace", with(validPrimary(), "baseline", `{"platform":{"payments":{},"security":{"podSecurity":"privileged","reason":"Falco"}}}`),
 			[]string{"baseline.platform.payments: is not a platform namespace (monitoring, logging, security, external-secrets, ingress, autoscaling); applications go in baseline.applications"}},
-		{"application namespace name taken", with(validPrimary(), "baseline", `{"applications":[{"name":"monitoring"},{"name":"Bad_Name"}]}`),
+		{"developer principal with a wildcard", with(validPrimary(), "baseline", `{`+falcoNamespace+`,"applications":[{"name":"mita","developers":["arn:aws:iam::123456789012:role/dev-*"]}]}`),
+			[]string{`baseline.applications[0].developers[0]: must be an IAM role or user ARN without wildcards, got "arn:aws:iam::123456789012:role/dev-*"`}},
+		{"unpinned chart", withCluster(t, func(c map[string]any) {
+			charts := c["charts"].(map[string]any)
+			charts["falco"] = map[string]any{"repository": "http://falcosecurity.github.io/charts", "version": "9.x"}
+			delete(charts, "external-dns")
+			charts["ingress-nginx"] = map[string]any{"repository": "https://kubernetes.github.io/ingress-nginx", "version": "4.0.0"}
+		}), []string{
+			"cluster.charts.external-dns: pin the chart: its repository and exact version",
+			`cluster.charts.falco.repository: must be an https chart repository, got "http://falcosecurity.github.io/charts"`,
+			`cluster.charts.falco.version: must be an exact chart version such as 1.2.3, not a range, got "9.x"`,
+			"cluster.charts.ingress-nginx: not an add-on the platform installs (aws-load-balancer-controller, cluster-autoscaler, external-dns, external-secrets, falco, metrics-server)",
+		}},
+		{"security namespace not privileged", with(validPrimary(), "baseline", `{}`),
+			[]string{`baseline.platform.security.podSecurity: Falco runs in security and needs privileged (with a reason), got "restricted"`}},
+		{"application namespace name taken", with(validPrimary(), "baseline", `{`+falcoNamespace+`,"applications":[{"name":"monitoring"},{"name":"Bad_Name"}]}`),
 			[]string{`baseline.applications[0].name: "monitoring" is taken: a platform or system namespace`, `baseline.applications[1].name: must be a DNS label such as mita, got "Bad_Name"`}},
 		{"no cluster", with(validPrimary(), "cluster", ""), []string{
 			`cluster.version: is required: a pinned Kubernetes minor version such as 1.35, got ""`,
@@ -214,6 +240,12 @@ func TestValidationErrors(t *testing.T) {
 			"cluster.addons.eks-pod-identity-agent: is required: pin the add-on's version for Kubernetes ",
 			"cluster.addons.coredns: is required: pin the add-on's version for Kubernetes ",
 			"cluster.addons.aws-ebs-csi-driver: is required: pin the add-on's version for Kubernetes ",
+			"cluster.charts.aws-load-balancer-controller: pin the chart: its repository and exact version",
+			"cluster.charts.cluster-autoscaler: pin the chart: its repository and exact version",
+			"cluster.charts.external-dns: pin the chart: its repository and exact version",
+			"cluster.charts.external-secrets: pin the chart: its repository and exact version",
+			"cluster.charts.falco: pin the chart: its repository and exact version",
+			"cluster.charts.metrics-server: pin the chart: its repository and exact version",
 		}},
 	}...)
 	for _, tt := range tests {
