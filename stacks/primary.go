@@ -3,6 +3,7 @@ package stacks
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"platform/components/addons"
 	"platform/components/backup"
 	"platform/components/database"
 	"platform/components/kms"
@@ -59,6 +60,8 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	// The DR side first: replication needs its buckets to exist.
 	replicaLogs, err := storage.NewBucket(ctx, "replica-access-logs", &storage.BucketArgs{
 		Namer: drNamer, Purpose: "replica-access-logs", AccessLogTarget: true, Lifecycle: logLifecycle, Protect: protect,
+		// The API's load balancer logs here (components/addons).
+		ServiceWriters: []storage.ServiceWriter{storage.LoadBalancerLogs(cfg.DRRegion, addons.AccessLogPrefix)},
 	}, away)
 	if err != nil {
 		return nil, err
@@ -80,6 +83,8 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 
 	accessLogs, err := storage.NewBucket(ctx, "access-logs", &storage.BucketArgs{
 		Namer: e.namer, Purpose: "access-logs", AccessLogTarget: true, Lifecycle: logLifecycle, Protect: protect,
+		// The API's load balancer logs here (components/addons).
+		ServiceWriters: []storage.ServiceWriter{storage.LoadBalancerLogs(cfg.Region, addons.AccessLogPrefix)},
 	}, home)
 	if err != nil {
 		return nil, err

@@ -23,9 +23,12 @@ type Addons struct {
 	Releases map[string]*helmv3.Release
 }
 
-// The API's ingress class and the secret store the workloads use.
+// The API's ingress class, the key prefix of its load balancer's access
+// logs (the access-log bucket admits Elastic Load Balancing there), and
+// the secret store the workloads use.
 const (
 	APIIngressClass = "alb-api"
+	AccessLogPrefix = "alb/api"
 	SecretStore     = "aws-secrets-manager"
 )
 

@@ -201,7 +201,7 @@ func TestLoadBalancerController(t *testing.T) {
 		attrs[a.(map[string]any)["key"].(string)] = a.(map[string]any)["value"]
 	}
 	assert.Equal(t, map[string]any{
-		"deletion_protection.enabled":                    "true",
+		"deletion_protection.enabled":                     "true",
 		"routing.http.drop_invalid_header_fields.enabled": "true",
 		"routing.http.desync_mitigation_mode":             "strictest",
 		"access_logs.s3.enabled":                          "true",

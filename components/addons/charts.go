@@ -42,7 +42,7 @@ func Values(a AddonsArgs, addon string) any {
 					{"routing.http.desync_mitigation_mode", "strictest"},
 					{"access_logs.s3.enabled", "true"},
 					{"access_logs.s3.bucket", ref("accessLogBucket")},
-					{"access_logs.s3.prefix", "alb/api"},
+					{"access_logs.s3.prefix", AccessLogPrefix},
 				},
 			}},
 		}

@@ -57,6 +57,26 @@ type ServiceWriter struct {
 	Service string
 	// Prefix is the key prefix the service writes under.
 	Prefix string
+	// Account, when set, is the AWS-owned account that delivers for the
+	// service in this region instead of its service principal (Elastic
+	// Load Balancing in the regions older than August 2022).
+	Account string
+}
+
+// elbLogAccounts are the accounts Elastic Load Balancing delivers access
+// logs from in the regions that predate its log-delivery service
+// principal (AWS docs, "Enable access logs for your Application Load
+// Balancer", step 2).
+var elbLogAccounts = map[string]string{
+	"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+	"ca-central-1": "985666609251", "eu-central-1": "054676820928", "eu-west-1": "156460612806", "eu-west-2": "652711504416",
+	"eu-west-3": "009996457667", "eu-north-1": "897822967062", "sa-east-1": "507241528517",
+}
+
+// LoadBalancerLogs lets the region's Elastic Load Balancing deliver
+// access logs under prefix.
+func LoadBalancerLogs(region, prefix string) ServiceWriter {
+	return ServiceWriter{Service: "logdelivery.elasticloadbalancing.amazonaws.com", Prefix: prefix, Account: elbLogAccounts[region]}
 }
 
 // Lifecycle is the bucket's lifecycle policy.

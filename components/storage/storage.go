@@ -232,6 +232,16 @@ func BucketPolicy(n naming.Namer, arn string, accessLogTarget bool, writers ...S
 		})
 	}
 	for _, w := range writers {
+		if w.Account != "" {
+			statements = append(statements, policydoc.Statement{
+				Sid:       "AllowLoadBalancerLogs",
+				Effect:    policydoc.Allow,
+				Principal: policydoc.AWS("arn:aws:iam::" + w.Account + ":root"),
+				Action:    "s3:PutObject",
+				Resource:  fmt.Sprintf("%s/%s/AWSLogs/%s/*", arn, w.Prefix, n.AccountID),
+			})
+			continue
+		}
 		name := strings.ReplaceAll(strings.TrimSuffix(w.Service, ".amazonaws.com"), ".", "")
 		sid := strings.ToUpper(name[:1]) + name[1:]
 		statements = append(statements,

@@ -301,3 +301,22 @@ func TestServiceWriters(t *testing.T) {
 	assert.Equal(t, "111122223333", write.Condition["StringEquals"]["aws:SourceAccount"], "only this account's trails")
 	assert.Equal(t, "arn:aws:s3:::audit/config/AWSLogs/111122223333/*", parsed.Statement[5].Resource)
 }
+
+func TestLoadBalancerLogs(t *testing.T) {
+	// us-east-1 predates the log-delivery principal: its ELB account writes.
+	doc := BucketPolicy(plantest.Namer("us-east-1"), "arn:aws:s3:::logs", true, LoadBalancerLogs("us-east-1", "alb/api"))
+	last := doc.Statement[len(doc.Statement)-1]
+	assert.Equal(t, "AllowLoadBalancerLogs", last.Sid)
+	assert.Equal(t, map[string]any{"AWS": "arn:aws:iam::127311923021:root"}, last.Principal)
+	assert.Equal(t, "s3:PutObject", last.Action)
+	assert.Equal(t, "arn:aws:s3:::logs/alb/api/AWSLogs/111122223333/*", last.Resource, "only under the load balancer's prefix, for this account")
+	assert.Equal(t, "797873946194", LoadBalancerLogs("us-west-2", "alb").Account)
+
+	// Newer regions deliver through the service principal, for this
+	// account only.
+	doc = BucketPolicy(plantest.Namer("ap-southeast-5"), "arn:aws:s3:::logs", true, LoadBalancerLogs("ap-southeast-5", "alb/api"))
+	last = doc.Statement[len(doc.Statement)-1]
+	assert.Equal(t, map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, last.Principal)
+	assert.Equal(t, "arn:aws:s3:::logs/alb/api/AWSLogs/111122223333/*", last.Resource)
+	assert.Equal(t, "111122223333", last.Condition["StringEquals"]["aws:SourceAccount"])
+}
