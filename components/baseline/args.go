@@ -1,6 +1,8 @@
 // Package baseline owns what every workload on the cluster lives inside:
 // namespaces with Pod Security Standards labels, a default-deny network
-// policy and the few allows each needs, a ResourceQuota and a LimitRange;
+// policy and the few allows each needs, a ResourceQuota and a LimitRange,
+// a default service account without a token; RBAC for the auditors' and
+// developers' groups (the cluster's access entries put people in them);
 // and admission control (ValidatingAdmissionPolicy, CEL) that enforces at
 // runtime what the policy pack enforces before deploy. Every object is a
 // typed Kubernetes resource on the cluster's explicit provider, so the
