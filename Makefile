@@ -3,14 +3,14 @@ GO ?= go
 # E2E_BIN holds the executables the real-engine run puts on PATH.
 E2E_BIN := $(CURDIR)/bin/e2e
 
-.PHONY: test unit fuzz e2e e2e-tools test-k8s lint plan plan-dr check check-dr golden bench bench-scale build
+.PHONY: test unit fuzz e2e e2e-tools test-k8s test-rules lint plan plan-dr check check-dr golden bench bench-scale build
 
 # FUZZTIME is how long each fuzz target runs in make fuzz (and make test).
 FUZZTIME ?= 15s
 FUZZ_TARGETS := FuzzReadPreview FuzzReadState FuzzPackConfig
 
-## test: formatting, vet, the unit and whole-stack tests, the fuzzers, the real-engine run, the real API server
-test: lint unit fuzz e2e test-k8s
+## test: formatting, vet, the unit and whole-stack tests, the fuzzers, the real-engine run, the real API server, the real rule engine
+test: lint unit fuzz e2e test-k8s test-rules
 
 ## unit: every test but the real-engine run (components, config, policies, whole stacks under mocks)
 unit:
@@ -45,6 +45,11 @@ test-k8s:
 		else echo "test-k8s needs etcd: apt-get install etcd-server"; exit 1; fi; }
 	kas=$$(./tools/kube-apiserver.sh) && PLATFORM_KUBE_APISERVER=$$kas PLATFORM_E2E_REQUIRE=1 \
 		$(GO) test -count=1 -v -timeout 15m -run TestAPIServer ./tests/e2e
+
+## test-rules: every generated Prometheus rule checked, and unit-tested (SLO scenarios, platform alerts) by the real promtool
+test-rules:
+	promtool=$$(./tools/promtool.sh) && PLATFORM_PROMTOOL=$$promtool PLATFORM_RULES_REQUIRE=1 \
+		$(GO) test -count=1 -v -timeout 20m -run TestPromtool ./internal/promrules
 
 ## lint: gofmt and go vet
 lint:
