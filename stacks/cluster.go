@@ -12,7 +12,10 @@ import (
 	"platform/components/baseline"
 	"platform/components/cluster"
 	"platform/components/kms"
+	"platform/components/monitoring"
 	"platform/components/network"
+	"platform/internal/naming"
+	"platform/internal/promrules"
 	"platform/stacks/config"
 )
 
@@ -27,6 +30,8 @@ type clusterAccess struct {
 // region's access-log bucket.
 type addonInputs struct {
 	certificateArn, webAclArn, zoneID, securityTopicArn, accessLogBucket pulumi.StringInput
+	// replicaSecretsKey: in the dr stack, the key of the secrets' replicas.
+	replicaSecretsKey pulumi.StringInput
 }
 
 // addonInputsFrom reads them from the stack's outputs, once the edge and
@@ -58,7 +63,8 @@ func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *networ
 	if err != nil {
 		return nil, err
 	}
-	if _, err := cluster.NewStorageClass(ctx, "storage-gp3", &cluster.StorageClassArgs{KmsKeyArn: keys.Arn(kms.EKS)}, pulumi.Provider(k8s)); err != nil {
+	sc, err := cluster.NewStorageClass(ctx, "storage-gp3", &cluster.StorageClassArgs{KmsKeyArn: keys.Arn(kms.EKS)}, pulumi.Provider(k8s))
+	if err != nil {
 		return nil, err
 	}
 	base, err := baseline.NewBaseline(ctx, "baseline", baselineArgs(e, vpc), pulumi.Provider(k8s))
@@ -69,22 +75,58 @@ func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *networ
 	for name, ch := range e.cfg.Cluster.Charts {
 		charts[name] = addons.Chart{Repository: ch.Repository, Version: ch.Version}
 	}
-	if _, err := addons.NewAddons(ctx, "addons", &addons.AddonsArgs{
+	ad, err := addons.NewAddons(ctx, "addons", &addons.AddonsArgs{
 		Namer: e.namer, ClusterName: c.Name, VpcID: vpc.VpcID, Charts: charts,
 		PermissionBoundaryArn: who.boundary,
 		CertificateArn:        in.certificateArn, WebAclArn: in.webAclArn, AccessLogBucket: in.accessLogBucket,
 		SSLPolicy: addons.DefaultSSLPolicy,
 		ZoneID:    in.zoneID, ZoneName: zoneName(e.cfg.Edge.Domain),
-		SecretsKeyArn:    keys.Arn(kms.Secrets),
+		SecretsKeyArn: keys.Arn(kms.Secrets), ReplicaSecretsKeyArn: in.replicaSecretsKey,
 		SecurityTopicArn: in.securityTopicArn, TopicKeyArn: keys.Arn(kms.Logs),
 		SpotNodeGroup: config.SpotGroup,
 		// The releases need the nodes and add-ons (the cluster) and
 		// their namespaces (the baseline).
 		DependsOn: []pulumi.Resource{c, base},
-	}, provider, pulumi.Provider(k8s)); err != nil {
+	}, provider, pulumi.Provider(k8s))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := monitoring.NewMonitoring(ctx, "monitoring", monitoringArgs(e, c, sc), pulumi.Provider(k8s),
+		pulumi.DependsOn([]pulumi.Resource{ad, base})); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// monitoringArgs are platform:monitoring's, with the platform's rules and
+// every service's SLOs.
+func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass) *monitoring.MonitoringArgs {
+	m := e.cfg.Monitoring
+	runbooks := promrules.Runbooks{Base: m.RunbookBaseURL}
+	rules := map[string][]promrules.Group{"platform": {promrules.Platform(runbooks)}}
+	for _, svc := range m.SLOs {
+		for _, slo := range svc.SLOs() {
+			rules["slo-"+svc.Service] = append(rules["slo-"+svc.Service], slo.Groups(runbooks)...)
+		}
+	}
+	secret := func(name, fallback string) string {
+		if name != "" {
+			return name
+		}
+		return e.namer.Project + "/" + naming.EnvironmentCode(e.namer.Environment) + "/" + fallback
+	}
+	return &monitoring.MonitoringArgs{
+		Chart:   addons.Chart{Repository: m.Chart.Repository, Version: m.Chart.Version},
+		Cluster: c.Name, Stack: e.ctx.Stack(), StorageClass: cluster.DefaultStorageClass,
+		PrometheusReplicas: m.Prometheus.Replicas, VolumeGi: m.Prometheus.VolumeGi,
+		RetentionSizeGi: m.Prometheus.RetentionSizeGi, Retention: m.Prometheus.Retention,
+		AlertmanagerReplicas: m.AlertmanagerReplicas, GrafanaVolumeGi: m.GrafanaVolumeGi,
+		PagerDutySecret:    secret(m.PagerDutySecret, "pagerduty"),
+		GrafanaAdminSecret: secret(m.GrafanaAdminSecret, "grafana-admin"),
+		SecretStore:        addons.SecretStore,
+		Rules:              rules, Runbooks: runbooks,
+		DependsOn: []pulumi.Resource{sc},
+	}
 }
 
 // zoneName is the zone a domain's records go to: the domain without its
@@ -123,6 +165,13 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 			n.AWSAPIs = n.AWSAPIs || ad.AWSAPIs
 			n.Kubelets = n.Kubelets || ad.Kubelets
 			n.IntraNamespace = n.IntraNamespace || ad.IntraNamespace
+		}
+		if name == monitoring.Namespace {
+			// Prometheus scrapes every namespace and the nodes, the
+			// operator's admission webhook is called by the control plane,
+			// Alertmanager reaches PagerDuty, and the stack's parts talk.
+			n.WebhookPorts = append(n.WebhookPorts, 10250)
+			n.Scraper, n.Kubelets, n.AWSAPIs, n.IntraNamespace = true, true, true, true
 		}
 		slices.Sort(n.WebhookPorts)
 		n.WebhookPorts = slices.Compact(n.WebhookPorts)

@@ -100,7 +100,7 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		auditor:  requireOutput(primaryRef, cfg.PrimaryStack, "auditorRoleArn"),
 		deploy:   requireOutput(primaryRef, cfg.PrimaryStack, "deployRoleArn"),
 		boundary: requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"),
-	}, addonInputsFrom(out, requireOutput(primaryRef, cfg.PrimaryStack, "replicaAccessLogBucketName")), home)
+	}, drAddonInputs(out, primaryRef, cfg.PrimaryStack), home)
 	if err != nil {
 		return nil, err
 	}
@@ -123,4 +123,21 @@ func requireOutput(ref *pulumi.StackReference, stack, key string) pulumi.StringO
 		}
 		return s, nil
 	}).(pulumi.StringOutput)
+}
+
+// drAddonInputs are the add-ons' inputs in the dr stack: the primary's
+// access-log bucket replica in this region, and the key its secret
+// replicas are encrypted with here (External Secrets must decrypt them
+// after a failover).
+func drAddonInputs(out pulumi.Map, primaryRef *pulumi.StackReference, stack string) addonInputs {
+	in := addonInputsFrom(out, requireOutput(primaryRef, stack, "replicaAccessLogBucketName"))
+	in.replicaSecretsKey = primaryRef.GetOutput(pulumi.String("drReplicaKmsKeyArns")).ApplyT(func(v any) (string, error) {
+		arns, _ := v.(map[string]any)
+		arn, _ := arns[string(kms.Secrets)].(string)
+		if arn == "" {
+			return "", fmt.Errorf("primaryStack %s has no drReplicaKmsKeyArns.secrets output: deploy it (pulumi up on production) before the dr stack", stack)
+		}
+		return arn, nil
+	}).(pulumi.StringOutput)
+	return in
 }

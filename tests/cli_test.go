@@ -157,6 +157,9 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 		"cluster.nodeGroups.spot.instanceTypes: a spot group needs at least 3 instance types of one size, got 1",
 		`cluster.charts.falco.version: must be an exact chart version such as 1.2.3, not a range, got "9.x"`,
 		"baseline.platform.security.reason: say why the namespace needs Pod Security privileged rather than restricted",
+		`baseline.platform.logging.podSecurity: node-exporter runs in logging and needs privileged (with a reason), got "restricted"`,
+		`monitoring.chart.version: must be an exact chart version such as 1.2.3, not a range, got ""`,
+		"monitoring.runbookBaseUrl: the https URL of this repository's docs/runbooks/",
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
@@ -166,7 +169,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	code, _, stderr := runCLI("plan", "--stack", "broken", "--dir", dir)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "invalid stack config (Pulumi.broken.yaml, namespace platform:)")
-	assert.Equal(t, 8, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
+	assert.Equal(t, 12, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
 }
 
 // TestStackFileProblemsAreRefused: a secret or an undeclared key in a

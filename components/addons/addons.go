@@ -2,6 +2,7 @@ package addons
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -62,7 +63,7 @@ func NewAddons(ctx *pulumi.Context, name string, args *AddonsArgs, aws, k8s pulu
 			}
 			after = append(after, assoc)
 		}
-		values, err := toMap(Values(a, ad.Name), refs)
+		values, err := ValuesMap(Values(a, ad.Name), refs)
 		if err != nil {
 			return fail(err)
 		}
@@ -109,10 +110,14 @@ func NewAddons(ctx *pulumi.Context, name string, args *AddonsArgs, aws, k8s pulu
 // podIdentity creates the add-on's role with its policy and binds it to
 // the add-on's one service account.
 func podIdentity(ctx *pulumi.Context, name string, a AddonsArgs, ad Addon, aws, parent pulumi.ResourceOption) (pulumi.Resource, error) {
+	replica := a.ReplicaSecretsKeyArn
+	if replica == nil {
+		replica = a.SecretsKeyArn
+	}
 	doc := policydoc.FromOutputs(func(v []string) policydoc.Document {
-		d, _ := policy(a.Namer, ad.Name, ids{cluster: v[0], vpc: v[1], zone: v[2], secretsKey: v[3], topic: v[4], topicKey: v[5], webACL: v[6]})
+		d, _ := policy(a.Namer, ad.Name, ids{cluster: v[0], vpc: v[1], zone: v[2], secretsKeys: slices.Compact([]string{v[3], v[7]}), topic: v[4], topicKey: v[5], webACL: v[6]})
 		return d
-	}, a.ClusterName, a.VpcID, a.ZoneID, a.SecretsKeyArn, a.SecurityTopicArn, a.TopicKeyArn, a.WebAclArn)
+	}, a.ClusterName, a.VpcID, a.ZoneID, a.SecretsKeyArn, a.SecurityTopicArn, a.TopicKeyArn, a.WebAclArn, replica)
 	role, err := cluster.NewWorkloadRole(ctx, name, &cluster.WorkloadRoleArgs{
 		Namer: a.Namer, Namespace: ad.Namespace, ServiceAccount: ad.ServiceAccount,
 		Policy: doc, PermissionBoundaryArn: a.PermissionBoundaryArn,

@@ -21,6 +21,8 @@ const (
 	topicArn  = "arn:aws:sns:us-east-1:111122223333:security"
 	secretKey = "arn:aws:kms:us-east-1:111122223333:key/secrets"
 	logsKey   = "arn:aws:kms:us-east-1:111122223333:key/logs"
+	// replicaKey stands for the primary's secrets replica key.
+	replicaKey = "arn:aws:kms:us-east-1:111122223333:key/secrets-replica"
 )
 
 func charts() map[string]Chart {
@@ -146,8 +148,13 @@ func TestLeastPrivilege(t *testing.T) {
 
 	eso := rolePolicy(t, p, ExternalSecrets)
 	assert.Equal(t, "arn:aws:secretsmanager:us-east-1:111122223333:secret:platform/prod/*", eso.Statement[0].Resource, "only the stack's secrets")
-	assert.Equal(t, secretKey, eso.Statement[1].Resource)
+	assert.Equal(t, []any{secretKey}, eso.Statement[1].Resource)
 	assert.Equal(t, "secretsmanager.us-east-1.amazonaws.com", eso.Statement[1].Condition["StringEquals"]["kms:ViaService"])
+
+	// In the DR region, the replicas' key too: secrets still sync after a
+	// failover.
+	dr := planAddons(t, func(a *AddonsArgs) { a.ReplicaSecretsKeyArn = pulumi.String(replicaKey) })
+	assert.Equal(t, []any{secretKey, replicaKey}, rolePolicy(t, dr, ExternalSecrets).Statement[1].Resource)
 
 	ca := rolePolicy(t, p, ClusterAutoscaler)
 	scale := ca.Statement[2]

@@ -76,6 +76,19 @@ type Chart struct {
 // name and the field (external-dns.version).
 type ChartError struct{ Path, Message string }
 
+// ValidateChart checks one chart's pin: an https repository and an exact
+// version (paths repository, version).
+func ValidateChart(c Chart) []ChartError {
+	var errs []ChartError
+	if u, err := url.Parse(c.Repository); err != nil || u.Scheme != "https" || u.Host == "" {
+		errs = append(errs, ChartError{"repository", fmt.Sprintf("must be an https chart repository, got %q", c.Repository)})
+	}
+	if !exactVersion.MatchString(c.Version) {
+		errs = append(errs, ChartError{"version", fmt.Sprintf("must be an exact chart version such as 1.2.3, not a range, got %q", c.Version)})
+	}
+	return errs
+}
+
 // ValidateCharts checks that every add-on's chart is pinned to an exact
 // version from an https repository, and that no other chart is named.
 func ValidateCharts(charts map[string]Chart) []ChartError {
@@ -86,11 +99,8 @@ func ValidateCharts(charts map[string]Chart) []ChartError {
 			errs = append(errs, ChartError{name, "pin the chart: its repository and exact version"})
 			continue
 		}
-		if u, err := url.Parse(c.Repository); err != nil || u.Scheme != "https" || u.Host == "" {
-			errs = append(errs, ChartError{name + ".repository", fmt.Sprintf("must be an https chart repository, got %q", c.Repository)})
-		}
-		if !exactVersion.MatchString(c.Version) {
-			errs = append(errs, ChartError{name + ".version", fmt.Sprintf("must be an exact chart version such as 1.2.3, not a range, got %q", c.Version)})
+		for _, e := range ValidateChart(c) {
+			errs = append(errs, ChartError{name + "." + e.Path, e.Message})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(charts)) {
@@ -122,6 +132,9 @@ type AddonsArgs struct {
 	// SecretsKeyArn encrypts the secrets the ClusterSecretStore reads
 	// (the stack's secrets, named <project>/<environment>/...).
 	SecretsKeyArn pulumi.StringInput
+	// ReplicaSecretsKeyArn, in the DR region, is the key the primary
+	// stack's secret replicas are encrypted with here; nil elsewhere.
+	ReplicaSecretsKeyArn pulumi.StringInput
 	// SecurityTopicArn receives Falco's alerts; TopicKeyArn encrypts it.
 	SecurityTopicArn, TopicKeyArn pulumi.StringInput
 	// SpotNodeGroup is the node group the autoscaler prefers for pods

@@ -16,7 +16,7 @@ func Values(a AddonsArgs, addon string) any {
 	switch addon {
 	case LoadBalancerController:
 		return LoadBalancerControllerValues{
-			ClusterName: ref("clusterName"), Region: region, VpcID: ref("vpcId"),
+			ClusterName: Ref("clusterName"), Region: region, VpcID: Ref("vpcId"),
 			ReplicaCount: 2, ServiceAccount: sa("aws-load-balancer-controller"),
 			Resources: resources("100m", "256Mi", "512Mi"), SecurityContext: restricted,
 			PodDisruptionBudget:       MaxUnavailable{1},
@@ -24,7 +24,7 @@ func Values(a AddonsArgs, addon string) any {
 			EnableWafv2:               true,
 			DefaultTargetType:         "ip", DefaultSSLPolicy: a.SSLPolicy,
 			EnableServiceMutatorWebhook: false,
-			DefaultTags:                 map[string]string{"platform/cluster": ref("clusterName")},
+			DefaultTags:                 map[string]string{"platform/cluster": Ref("clusterName")},
 			IngressClass:                APIIngressClass,
 			CreateIngressClassResource:  true,
 			IngressClassParams: IngressClassParams{Create: true, Name: APIIngressClass, Spec: IngressClassParamsSpec{
@@ -32,16 +32,16 @@ func Values(a AddonsArgs, addon string) any {
 				// Every Ingress of the class shares the API's one ALB.
 				Group:  Named{"api"},
 				Scheme: "internet-facing", IPAddressType: "ipv4", TargetType: "ip",
-				CertificateArn: []string{ref("certificateArn")}, SSLPolicy: a.SSLPolicy,
+				CertificateArn: []string{Ref("certificateArn")}, SSLPolicy: a.SSLPolicy,
 				// Any HTTP listener redirects to HTTPS.
 				SSLRedirectPort: "443",
-				WAFv2ACLArn:     ref("webAclArn"),
+				WAFv2ACLArn:     Ref("webAclArn"),
 				LoadBalancerAttributes: []Attribute{
 					{"deletion_protection.enabled", "true"},
 					{"routing.http.drop_invalid_header_fields.enabled", "true"},
 					{"routing.http.desync_mitigation_mode", "strictest"},
 					{"access_logs.s3.enabled", "true"},
-					{"access_logs.s3.bucket", ref("accessLogBucket")},
+					{"access_logs.s3.bucket", Ref("accessLogBucket")},
 					{"access_logs.s3.prefix", AccessLogPrefix},
 				},
 			}},
@@ -50,9 +50,9 @@ func Values(a AddonsArgs, addon string) any {
 		return ExternalDNSValues{
 			Provider: Named{"aws"}, Sources: []string{"ingress", "service"},
 			DomainFilters: []string{a.ZoneName}, Policy: "upsert-only", Registry: "txt",
-			TxtOwnerID: ref("clusterName"), TxtPrefix: "extdns-",
+			TxtOwnerID: Ref("clusterName"), TxtPrefix: "extdns-",
 			// The zone by id too: a same-named private zone is never touched.
-			ExtraArgs:      map[string]any{"zone-id-filter": []string{ref("zoneId")}, "aws-zone-type": "public"},
+			ExtraArgs:      map[string]any{"zone-id-filter": []string{Ref("zoneId")}, "aws-zone-type": "public"},
 			Env:            []EnvVar{{"AWS_DEFAULT_REGION", region}},
 			ServiceAccount: sa("external-dns"), Resources: resources("50m", "64Mi", "128Mi"), SecurityContext: restricted,
 		}
@@ -76,7 +76,7 @@ func Values(a AddonsArgs, addon string) any {
 		}
 	case ClusterAutoscaler:
 		return ClusterAutoscalerValues{
-			CloudProvider: "aws", AWSRegion: region, AutoDiscovery: AutoDiscover{ref("clusterName")},
+			CloudProvider: "aws", AWSRegion: region, AutoDiscovery: AutoDiscover{Ref("clusterName")},
 			ReplicaCount: 2,
 			ExtraArgs: map[string]string{
 				"balance-similar-node-groups":      "true",
@@ -118,7 +118,7 @@ func Values(a AddonsArgs, addon string) any {
 			Falcosidekick: Falcosidekick{
 				Enabled: true, ReplicaCount: 2,
 				Config: SidekickConfig{AWS: SidekickAWS{Region: region, SNS: SidekickSNS{
-					TopicArn: ref("securityTopicArn"), MinimumPriority: "warning", RawJSON: true,
+					TopicArn: Ref("securityTopicArn"), MinimumPriority: "warning", RawJSON: true,
 				}}},
 				Resources: resources("50m", "64Mi", "128Mi"), SecurityContext: restricted,
 				Affinity: Affinity{PodAntiAffinity{Required: []AffinityTerm{{

@@ -12,7 +12,9 @@ import (
 
 // ids are the deploy-time values the policies name.
 type ids struct {
-	cluster, vpc, zone, secretsKey, topic, topicKey, webACL string
+	cluster, vpc, zone, topic, topicKey, webACL string
+	// secretsKeys: the stack's, and in the DR region the replicas'.
+	secretsKeys []string
 }
 
 // policy is the add-on's policy document, or false if it calls no AWS API.
@@ -84,7 +86,7 @@ func policy(n naming.Namer, addon string, v ids) (policydoc.Document, bool) {
 			policydoc.Statement{Sid: "ReadSecrets", Effect: policydoc.Allow, Action: []string{
 				"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds",
 			}, Resource: arn("secretsmanager", "secret:"+n.Project+"/"+naming.EnvironmentCode(n.Environment)+"/*")},
-			policydoc.Statement{Sid: "DecryptThroughSecretsManager", Effect: policydoc.Allow, Action: "kms:Decrypt", Resource: v.secretsKey,
+			policydoc.Statement{Sid: "DecryptThroughSecretsManager", Effect: policydoc.Allow, Action: "kms:Decrypt", Resource: v.secretsKeys,
 				Condition: policydoc.Conditions{"StringEquals": {"kms:ViaService": "secretsmanager." + region + ".amazonaws.com"}}},
 		), true
 	case ClusterAutoscaler:

@@ -14,8 +14,8 @@ import (
 // rest. Values known only at deploy time (the cluster's name, an ARN) are
 // refs, resolved into the release's inputs by toMap.
 
-// ref names a deploy-time value in a values struct.
-func ref(name string) string { return "$ref:" + name }
+// Ref names a deploy-time value in a values struct; ValuesMap resolves it.
+func Ref(name string) string { return "$ref:" + name }
 
 // Resources are a container's requests and limits: CPU and memory
 // requested, memory limited (a CPU limit only throttles).
@@ -367,9 +367,9 @@ type SidekickSNS struct {
 	RawJSON         bool   `json:"rawjson"`
 }
 
-// toMap turns a values struct into the release's values: JSON field
+// ValuesMap turns a values struct into the release's values: JSON field
 // names, nested maps and lists, and each Ref replaced by its input.
-func toMap(values any, refs map[string]pulumi.StringInput) (pulumi.Map, error) {
+func ValuesMap(values any, refs map[string]pulumi.StringInput) (pulumi.Map, error) {
 	b, err := json.Marshal(values)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,9 @@ type Namespace struct {
 	// each other.
 	WebhookPorts                      []int
 	AWSAPIs, Kubelets, IntraNamespace bool
+	// Scraper reaches every pod of every namespace (which admit it from
+	// monitoring) and the nodes' exporters (9100, 10250).
+	Scraper bool
 }
 
 // Quota is a namespace's ResourceQuota (no CPU limit: see namespace).

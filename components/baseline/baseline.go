@@ -165,6 +165,12 @@ func namespace(ctx *pulumi.Context, name string, a BaselineArgs, n Namespace, pa
 	if n.Kubelets {
 		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: networkingv1.NetworkPolicyPeerArray{cidr(a.VpcCidr)}, Ports: ports([]int{10250})})
 	}
+	if n.Scraper {
+		egress = append(egress,
+			networkingv1.NetworkPolicyEgressRuleArgs{To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: &metav1.LabelSelectorArgs{}}}},
+			networkingv1.NetworkPolicyEgressRuleArgs{To: networkingv1.NetworkPolicyPeerArray{cidr(a.VpcCidr)}, Ports: ports([]int{9100, 10250})},
+		)
+	}
 	sameNamespace := networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{PodSelector: &metav1.LabelSelectorArgs{}}}
 	if n.IntraNamespace {
 		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: sameNamespace})

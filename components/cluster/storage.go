@@ -15,6 +15,9 @@ type StorageClassArgs struct {
 	KmsKeyArn pulumi.StringInput
 }
 
+// DefaultStorageClass is the name of the cluster's default class.
+const DefaultStorageClass = "gp3"
+
 // StorageClass is the default gp3 class of the EBS CSI driver.
 type StorageClass struct {
 	pulumi.ResourceState
@@ -37,7 +40,7 @@ func NewStorageClass(ctx *pulumi.Context, name string, args *StorageClassArgs, o
 	}
 	class, err := storagev1.NewStorageClass(ctx, name, &storagev1.StorageClassArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String("gp3"),
+			Name:        pulumi.String(DefaultStorageClass),
 			Annotations: pulumi.StringMap{"storageclass.kubernetes.io/is-default-class": pulumi.String("true")},
 		},
 		Provisioner: pulumi.String("ebs.csi.aws.com"),

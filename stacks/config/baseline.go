@@ -135,10 +135,12 @@ func (b Baseline) validate() []error {
 	for _, name := range PlatformNamespaces {
 		check("platform."+name, b.Platform[name], false)
 	}
-	// Falco's probe cannot run under baseline or restricted: without
-	// this the DaemonSet is refused on every node.
-	if b.Platform["security"].PodSecurity != "privileged" {
-		add("platform.security.podSecurity", "Falco runs in security and needs privileged (with a reason), got %q", b.Platform["security"].PodSecurity)
+	// The node agents cannot run under baseline or restricted: without
+	// this their DaemonSets are refused on every node.
+	for _, n := range [][2]string{{"logging", "node-exporter"}, {"security", "Falco"}} {
+		if b.Platform[n[0]].PodSecurity != "privileged" {
+			add("platform."+n[0]+".podSecurity", "%s runs in %s and needs privileged (with a reason), got %q", n[1], n[0], b.Platform[n[0]].PodSecurity)
+		}
 	}
 	for i, n := range b.Applications {
 		path := fmt.Sprintf("applications[%d]", i)

@@ -83,6 +83,8 @@ type StackConfig struct {
 	Cluster Cluster `json:"cluster"`
 	// Baseline shapes the cluster's namespaces and admission control.
 	Baseline Baseline `json:"baseline"`
+	// Monitoring shapes Prometheus, Alertmanager, Grafana and the SLOs.
+	Monitoring Monitoring `json:"monitoring"`
 }
 
 // Audit is platform:audit. Unset switches follow the role: the primary
@@ -271,7 +273,7 @@ const (
 
 // keys are the top-level keys of the namespace, in the order the reference
 // documents them. Load reads exactly these.
-var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline"}
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline", "monitoring"}
 
 // Keys returns the top-level keys the platform reads, without namespace.
 func Keys() []string { return append([]string(nil), keys...) }
@@ -348,6 +350,7 @@ func Parse(raw map[string]string) (StackConfig, error) {
 	obj("identity", &c.Identity)
 	obj("cluster", &c.Cluster)
 	obj("baseline", &c.Baseline)
+	obj("monitoring", &c.Monitoring)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return c, errors.Join(errs...)
@@ -433,6 +436,7 @@ func (c StackConfig) WithDefaults() StackConfig {
 	}
 	c.Cluster = c.Cluster.withDefaults()
 	c.Baseline = c.Baseline.withDefaults(c.AccountID, c.Region)
+	c.Monitoring = c.Monitoring.withDefaults()
 	c.Secrets = append([]Secret(nil), c.Secrets...)
 	for i := range c.Secrets {
 		setDefault(&c.Secrets[i].RotationDays, 30)

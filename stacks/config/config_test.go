@@ -15,24 +15,31 @@ import (
 // way the Pulumi CLI passes them.
 func validPrimary() map[string]string {
 	return map[string]string{
-		"role":      "primary",
-		"region":    "us-east-1",
-		"accountId": "111122223333",
-		"drRegion":  "us-west-2",
-		"tags":      `{"environment":"production","owner":"platform-team","costCenter":"cc-1042","dataClassification":"restricted"}`,
-		"network":   `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16"}`,
-		"database":  `{"engineVersion":"16.4"}`,
-		"cache":     `{"engineVersion":"7.1"}`,
-		"backup":    `{"vaultLock":"governance"}`,
-		"identity":  identityJSON,
-		"cluster":   clusterJSON,
-		"baseline":  `{` + falcoNamespace + `}`,
+		"role":       "primary",
+		"region":     "us-east-1",
+		"accountId":  "111122223333",
+		"drRegion":   "us-west-2",
+		"tags":       `{"environment":"production","owner":"platform-team","costCenter":"cc-1042","dataClassification":"restricted"}`,
+		"network":    `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16"}`,
+		"database":   `{"engineVersion":"16.4"}`,
+		"cache":      `{"engineVersion":"7.1"}`,
+		"backup":     `{"vaultLock":"governance"}`,
+		"identity":   identityJSON,
+		"cluster":    clusterJSON,
+		"baseline":   `{` + falcoNamespace + `}`,
+		"monitoring": monitoringJSON,
 	}
 }
 
 // falcoNamespace is the security namespace's privileged level, which
 // Falco needs.
-const falcoNamespace = `"platform":{"security":{"podSecurity":"privileged","reason":"Falco's eBPF probe"}}`
+const falcoNamespace = `"platform":{"security":{"podSecurity":"privileged","reason":"Falco's eBPF probe"},` +
+	`"logging":{"podSecurity":"privileged","reason":"node-exporter"}}`
+
+// monitoringJSON is a valid platform:monitoring.
+const monitoringJSON = `{"chart":{"repository":"https://prometheus-community.github.io/helm-charts","version":"88.5.3"},` +
+	`"runbookBaseUrl":"https://github.com/acme/platform/blob/main/docs/runbooks/",` +
+	`"slos":[{"service":"mita-backend","availability":99.9,"latency":95}]}`
 
 const clusterJSON = `{"version":"1.35","amiReleaseVersion":"1.35.0-20261110",` +
 	`"nodeGroups":{"system":{"instanceTypes":["m7g.large"]},"spot":{"instanceTypes":["m7g.xlarge","m6g.xlarge","m8g.xlarge"]}},` +
@@ -149,7 +156,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
 		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
 		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
-		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline, monitoring"}},
 		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
 		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
 		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{
@@ -210,9 +217,9 @@ func TestValidationErrors(t *testing.T) {
 			[]string{"cluster.addons.coredns: is required: pin the add-on's version for Kubernetes 1.35"}},
 		{"privileged application namespace", with(validPrimary(), "baseline", `{`+falcoNamespace+`,"applications":[{"name":"mita","podSecurity":"privileged","reason":"x"}]}`),
 			[]string{"baseline.applications[0].podSecurity: application namespaces enforce restricted, got privileged"}},
-		{"platform namespace without a reason", with(validPrimary(), "baseline", `{"platform":{"security":{"podSecurity":"privileged"}}}`),
+		{"platform namespace without a reason", with(validPrimary(), "baseline", `{"platform":{"security":{"podSecurity":"privileged"},"logging":{"podSecurity":"privileged","reason":"x"}}}`),
 			[]string{"baseline.platform.security.reason: say why the namespace needs Pod Security privileged rather than restricted"}},
-		{"unknown platform namespace", with(validPrimary(), "baseline", `{"platform":{"payments":{},"security":{"podSecurity":"privileged","reason":"Falco"}}}`),
+		{"unknown platform namespace", with(validPrimary(), "baseline", `{"platform":{"payments":{},"security":{"podSecurity":"privileged","reason":"Falco"},"logging":{"podSecurity":"privileged","reason":"x"}}}`),
 			[]string{"baseline.platform.payments: is not a platform namespace (monitoring, logging, security, external-secrets, ingress, autoscaling); applications go in baseline.applications"}},
 		{"developer principal with a wildcard", with(validPrimary(), "baseline", `{`+falcoNamespace+`,"applications":[{"name":"mita","developers":["arn:aws:iam::123456789012:role/dev-*"]}]}`),
 			[]string{`baseline.applications[0].developers[0]: must be an IAM role or user ARN without wildcards, got "arn:aws:iam::123456789012:role/dev-*"`}},
@@ -227,8 +234,23 @@ func TestValidationErrors(t *testing.T) {
 			`cluster.charts.falco.version: must be an exact chart version such as 1.2.3, not a range, got "9.x"`,
 			"cluster.charts.ingress-nginx: not an add-on the platform installs (aws-load-balancer-controller, cluster-autoscaler, external-dns, external-secrets, falco, metrics-server)",
 		}},
-		{"security namespace not privileged", with(validPrimary(), "baseline", `{}`),
-			[]string{`baseline.platform.security.podSecurity: Falco runs in security and needs privileged (with a reason), got "restricted"`}},
+		{"node agents' namespaces not privileged", with(validPrimary(), "baseline", `{}`),
+			[]string{
+				`baseline.platform.logging.podSecurity: node-exporter runs in logging and needs privileged (with a reason), got "restricted"`,
+				`baseline.platform.security.podSecurity: Falco runs in security and needs privileged (with a reason), got "restricted"`,
+			}},
+		{"bad monitoring", with(validPrimary(), "monitoring", `{"chart":{"repository":"https://prometheus-community.github.io/helm-charts","version":"88.5.3"},`+
+			`"prometheus":{"volumeGi":50,"retentionSizeGi":60,"retention":"15 days"},"alertmanagerReplicas":1,"runbookBaseUrl":"http://wiki/runbooks",`+
+			`"slos":[{"service":"mita-backend","availability":100,"latency":89,"latencyThresholdSeconds":"500ms"}]}`),
+			[]string{
+				`monitoring.prometheus.retention: a Prometheus duration in days, weeks or years such as 15d, got "15 days"`,
+				"monitoring.prometheus.retentionSizeGi: must be below volumeGi (50) so the volume never fills, got 60",
+				"monitoring.alertmanagerReplicas: at least 2 (3 recommended): one Alertmanager is a single point of failure for paging, got 1",
+				`monitoring.runbookBaseUrl: the https URL of this repository's docs/runbooks/ (ending in /docs/runbooks/), got "http://wiki/runbooks"`,
+				"monitoring.slos[0].availability: must be at least 90 and below 100 (a 100% objective has no error budget), got 100",
+				"monitoring.slos[0].latency: must be at least 90 and below 100 (a 100% objective has no error budget), got 89",
+				`monitoring.slos[0].latencyThresholdSeconds: a histogram bucket bound in seconds such as 0.5, got "500ms"`,
+			}},
 		{"application namespace name taken", with(validPrimary(), "baseline", `{`+falcoNamespace+`,"applications":[{"name":"monitoring"},{"name":"Bad_Name"}]}`),
 			[]string{`baseline.applications[0].name: "monitoring" is taken: a platform or system namespace`, `baseline.applications[1].name: must be a DNS label such as mita, got "Bad_Name"`}},
 		{"no cluster", with(validPrimary(), "cluster", ""), []string{

@@ -83,6 +83,7 @@ func (c StackConfig) Validate() error {
 	errs = append(errs, c.security()...)
 	errs = append(errs, c.Cluster.validate(Today())...)
 	errs = append(errs, c.Baseline.validate()...)
+	errs = append(errs, c.Monitoring.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -50,7 +50,10 @@ var apiPaths = map[string]struct {
 // fromCharts are the kinds whose CRDs the add-ons' charts install: the
 // charts cannot be fetched here, so their objects are counted, not
 // applied. Helm releases are not Kubernetes objects at all.
-var fromCharts = map[string]bool{"external-secrets.io/v1/ClusterSecretStore": true}
+var fromCharts = map[string]bool{
+	"external-secrets.io/v1/ClusterSecretStore": true, "external-secrets.io/v1/ExternalSecret": true,
+	"monitoring.coreos.com/v1/PrometheusRule": true,
+}
 
 // apiServer is a real kube-apiserver with a real etcd on loopback.
 type apiServer struct {
