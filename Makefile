@@ -46,10 +46,11 @@ test-k8s:
 	kas=$$(./tools/kube-apiserver.sh) && PLATFORM_KUBE_APISERVER=$$kas PLATFORM_E2E_REQUIRE=1 \
 		$(GO) test -count=1 -v -timeout 15m -run TestAPIServer ./tests/e2e
 
-## test-rules: every generated Prometheus rule checked, and unit-tested (SLO scenarios, platform alerts) by the real promtool
+## test-rules: every generated Prometheus rule checked and unit-tested (SLO scenarios, platform alerts) by the real promtool; the Alertmanager config checked and routed by the real amtool
 test-rules:
-	promtool=$$(./tools/promtool.sh) && PLATFORM_PROMTOOL=$$promtool PLATFORM_RULES_REQUIRE=1 \
-		$(GO) test -count=1 -v -timeout 20m -run TestPromtool ./internal/promrules
+	promtool=$$(./tools/promtool.sh) && amtool=$$(./tools/amtool.sh) && \
+		PLATFORM_PROMTOOL=$$promtool PLATFORM_AMTOOL=$$amtool PLATFORM_RULES_REQUIRE=1 \
+		$(GO) test -count=1 -v -timeout 20m -run 'TestPromtool|TestAmtool' ./internal/promrules ./components/monitoring
 
 ## lint: gofmt and go vet
 lint:
