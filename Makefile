@@ -50,7 +50,7 @@ test-k8s:
 test-rules:
 	promtool=$$(./tools/promtool.sh) && amtool=$$(./tools/amtool.sh) && \
 		PLATFORM_PROMTOOL=$$promtool PLATFORM_AMTOOL=$$amtool PLATFORM_RULES_REQUIRE=1 \
-		$(GO) test -count=1 -v -timeout 20m -run 'TestPromtool|TestAmtool' ./internal/promrules ./components/monitoring
+		$(GO) test -count=1 -v -timeout 20m -run 'TestPromtool|TestAmtool|TestQueriesParse' ./internal/promrules ./components/monitoring ./internal/dashboards
 
 ## lint: gofmt and go vet
 lint:
@@ -74,9 +74,10 @@ check:
 check-dr:
 	$(GO) run ./cmd/platform check --stack dr
 
-## golden: rewrite tests/testdata/*.golden.json after a reviewed inventory change
+## golden: rewrite the golden inventories (tests/testdata) and dashboards (internal/dashboards/testdata) after a reviewed change
 golden:
 	$(GO) test ./tests -run TestGoldenInventories -update
+	$(GO) test ./internal/dashboards -run TestGolden -update
 
 ## bench: the plan benchmark
 bench:

@@ -3,6 +3,7 @@ package stacks
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -14,6 +15,7 @@ import (
 	"platform/components/kms"
 	"platform/components/monitoring"
 	"platform/components/network"
+	"platform/internal/dashboards"
 	"platform/internal/naming"
 	"platform/internal/promrules"
 	"platform/stacks/config"
@@ -91,7 +93,11 @@ func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *networ
 	if err != nil {
 		return nil, err
 	}
-	if _, err := monitoring.NewMonitoring(ctx, "monitoring", monitoringArgs(e, c, sc), pulumi.Provider(k8s),
+	margs, err := monitoringArgs(e, c, sc)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := monitoring.NewMonitoring(ctx, "monitoring", margs, pulumi.Provider(k8s),
 		pulumi.DependsOn([]pulumi.Resource{ad, base})); err != nil {
 		return nil, err
 	}
@@ -100,11 +106,14 @@ func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *networ
 
 // monitoringArgs are platform:monitoring's, with the platform's rules and
 // every service's SLOs.
-func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass) *monitoring.MonitoringArgs {
+func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass) (*monitoring.MonitoringArgs, error) {
 	m := e.cfg.Monitoring
 	runbooks := promrules.Runbooks{Base: m.RunbookBaseURL}
 	rules := map[string][]promrules.Group{"platform": {promrules.Platform(runbooks)}}
+	var services []dashboards.Service
 	for _, svc := range m.SLOs {
+		threshold, _ := strconv.ParseFloat(svc.LatencyThresholdSeconds, 64) // validated
+		services = append(services, dashboards.Service{Name: svc.Service, Availability: svc.Availability, Latency: svc.Latency, LatencyThresholdSecond: threshold})
 		for _, slo := range svc.SLOs() {
 			rules["slo-"+svc.Service] = append(rules["slo-"+svc.Service], slo.Groups(runbooks)...)
 		}
@@ -115,6 +124,10 @@ func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass
 		}
 		return e.namer.Project + "/" + naming.EnvironmentCode(e.namer.Environment) + "/" + fallback
 	}
+	boards, err := dashboards.All(services)
+	if err != nil {
+		return nil, err
+	}
 	return &monitoring.MonitoringArgs{
 		Chart:   addons.Chart{Repository: m.Chart.Repository, Version: m.Chart.Version},
 		Cluster: c.Name, Stack: e.ctx.Stack(), StorageClass: cluster.DefaultStorageClass,
@@ -124,9 +137,9 @@ func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass
 		PagerDutySecret:    secret(m.PagerDutySecret, "pagerduty"),
 		GrafanaAdminSecret: secret(m.GrafanaAdminSecret, "grafana-admin"),
 		SecretStore:        addons.SecretStore,
-		Rules:              rules, Runbooks: runbooks,
+		Rules:              rules, Runbooks: runbooks, Dashboards: boards,
 		DependsOn: []pulumi.Resource{sc},
-	}
+	}, nil
 }
 
 // zoneName is the zone a domain's records go to: the domain without its

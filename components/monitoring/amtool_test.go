@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"platform/internal/plantest"
 )
 
 // TestAmtool checks the generated Alertmanager configuration with the
@@ -17,13 +19,7 @@ import (
 // alerts through it: make test-rules sets PLATFORM_AMTOOL (and
 // PLATFORM_RULES_REQUIRE, so that a missing amtool fails).
 func TestAmtool(t *testing.T) {
-	amtool := os.Getenv("PLATFORM_AMTOOL")
-	if amtool == "" {
-		if os.Getenv("PLATFORM_RULES_REQUIRE") != "" {
-			t.Fatal("PLATFORM_AMTOOL is not set: run make test-rules")
-		}
-		t.Skip("PLATFORM_AMTOOL is not set: make test-rules builds amtool and runs this")
-	}
+	amtool := plantest.Tool(t, "PLATFORM_AMTOOL", "make test-rules")
 	// As the chart writes it: the values' config, as YAML.
 	b, err := json.Marshal(Alertmanager())
 	require.NoError(t, err)

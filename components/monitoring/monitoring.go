@@ -17,6 +17,7 @@ import (
 	"strconv"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -51,6 +52,9 @@ type MonitoringArgs struct {
 	// must link a runbook under Runbooks.
 	Rules    map[string][]promrules.Group
 	Runbooks promrules.Runbooks
+	// Dashboards are Grafana dashboards (JSON) by name, shipped as
+	// ConfigMaps the sidecar loads.
+	Dashboards map[string]string
 	// DependsOn: the namespace, External Secrets and the storage class.
 	DependsOn []pulumi.Resource
 }
@@ -90,6 +94,11 @@ func (a MonitoringArgs) Validate() error {
 	}
 	for _, p := range Alertmanager().Validate() {
 		add("alertmanager.%s", p)
+	}
+	for name, d := range a.Dashboards {
+		if !k8sName.MatchString(name) || !json.Valid([]byte(d)) {
+			add("dashboards[%s]: a Kubernetes name and a JSON dashboard", name)
+		}
 	}
 	for name, groups := range a.Rules {
 		if !k8sName.MatchString(name) {
@@ -166,6 +175,17 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 			Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(set), Namespace: pulumi.String(Namespace)},
 			OtherFields: map[string]any{"spec": spec},
 		}, parent, pulumi.DependsOn([]pulumi.Resource{release})); err != nil {
+			return fail(err)
+		}
+	}
+	for _, d := range sortedKeys(a.Dashboards) {
+		if _, err := corev1.NewConfigMap(ctx, name+"-dashboard-"+d, &corev1.ConfigMapArgs{
+			Metadata: &metav1.ObjectMetaArgs{
+				Name: pulumi.String("dashboard-" + d), Namespace: pulumi.String(Namespace),
+				Labels: pulumi.StringMap{DashboardLabel: pulumi.String("1")},
+			},
+			Data: pulumi.StringMap{d + ".json": pulumi.String(a.Dashboards[d])},
+		}, parent, after); err != nil {
 			return fail(err)
 		}
 	}

@@ -29,8 +29,9 @@ func baseArgs() *MonitoringArgs {
 		PrometheusReplicas: 2, VolumeGi: 100, RetentionSizeGi: 85, Retention: "15d",
 		AlertmanagerReplicas: 3, GrafanaVolumeGi: 10,
 		PagerDutySecret: "platform/prod/pagerduty", GrafanaAdminSecret: "platform/prod/grafana-admin", SecretStore: "aws-secrets-manager",
-		Rules:    map[string][]promrules.Group{"platform": {promrules.Platform(runbooks)}, "slo-mita-backend": sloGroups},
-		Runbooks: runbooks,
+		Rules:      map[string][]promrules.Group{"platform": {promrules.Platform(runbooks)}, "slo-mita-backend": sloGroups},
+		Runbooks:   runbooks,
+		Dashboards: map[string]string{"platform": `{"uid":"platform","panels":[]}`},
 	}
 }
 
@@ -59,6 +60,7 @@ func TestMonitoringChildren(t *testing.T) {
 		"kubernetes:helm.sh/v3:Release":                      1,
 		"kubernetes:external-secrets.io/v1:ExternalSecret":   2,
 		"kubernetes:monitoring.coreos.com/v1:PrometheusRule": 2,
+		"kubernetes:core/v1:ConfigMap":                       1,
 	}, p.ChildTypes("platform:monitoring:Monitoring", "monitoring"))
 	r, _ := p.Named("kubernetes:helm.sh/v3:Release", "monitoring")
 	assert.Equal(t, "88.5.3", r.Inputs["version"])
@@ -157,6 +159,16 @@ func TestRulesShipped(t *testing.T) {
 	assert.Len(t, plantest.Input(platform, "spec", "groups", 0, "rules"), len(promrules.PlatformAlerts()))
 }
 
+func TestDashboardsShipped(t *testing.T) {
+	p := planMonitoring(t, nil)
+	cm, ok := p.Named("kubernetes:core/v1:ConfigMap", "monitoring-dashboard-platform")
+	require.True(t, ok)
+	assert.Equal(t, "dashboard-platform", plantest.Input(cm, "metadata", "name"))
+	assert.Equal(t, "monitoring", plantest.Input(cm, "metadata", "namespace"))
+	assert.Equal(t, map[string]any{"grafana_dashboard": "1"}, plantest.Input(cm, "metadata", "labels"), "the sidecar's label")
+	assert.Equal(t, `{"uid":"platform","panels":[]}`, plantest.Input(cm, "data", "platform.json"))
+}
+
 func TestInvalidMonitoringArgs(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -167,6 +179,7 @@ func TestInvalidMonitoringArgs(t *testing.T) {
 		{"no pager", func(a *MonitoringArgs) { a.PagerDutySecret = "" }, "pagerDutySecret: page alerts need a receiver"},
 		{"unpinned chart", func(a *MonitoringArgs) { a.Chart.Version = "88.x" }, `chart.version: must be an exact chart version such as 1.2.3, not a range, got "88.x"`},
 		{"one Prometheus", func(a *MonitoringArgs) { a.PrometheusReplicas = 1 }, "prometheusReplicas: at least 2"},
+		{"broken dashboard", func(a *MonitoringArgs) { a.Dashboards["Bad"] = "{" }, "dashboards[Bad]: a Kubernetes name and a JSON dashboard"},
 		{"alert without runbook", func(a *MonitoringArgs) {
 			a.Rules["extra"] = []promrules.Group{{Name: "x", Rules: []promrules.Rule{{Alert: "Broken", Expr: "up == 0", Labels: map[string]string{"severity": "page", "service": "x"}, Annotations: map[string]string{"summary": "s"}}}}}
 		}, "rules[extra]: group x: alert Broken: annotations.runbook_url is required"},

@@ -4,6 +4,7 @@
 package plantest
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -125,4 +126,20 @@ func ExpectInvalid(t testing.TB, body func(ctx *pulumi.Context) error, want ...s
 	if len(p.Resources) > 0 {
 		t.Errorf("bad arguments registered %d resources", len(p.Resources))
 	}
+}
+
+// Tool is the path of a real tool the test drives (promtool, amtool),
+// from the environment variable env that a make target sets. Without it
+// the test is skipped, or fails when PLATFORM_RULES_REQUIRE is set (the
+// make target sets that too, so a missing tool never passes silently).
+func Tool(t testing.TB, env, target string) string {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		if os.Getenv("PLATFORM_RULES_REQUIRE") != "" {
+			t.Fatalf("%s is not set: run %s", env, target)
+		}
+		t.Skipf("%s is not set: %s builds the tool and runs this", env, target)
+	}
+	return path
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"platform/internal/plantest"
 )
 
 var runbooks = Runbooks{Base: "https://github.com/example-fintech/platform/blob/main/docs/runbooks/"}
@@ -161,13 +163,7 @@ func writeRules(t *testing.T, dir string) []string {
 // and the platform's tests. make test-rules sets PLATFORM_PROMTOOL (and
 // PLATFORM_RULES_REQUIRE, so that a missing promtool fails).
 func TestPromtool(t *testing.T) {
-	promtool := os.Getenv("PLATFORM_PROMTOOL")
-	if promtool == "" {
-		if os.Getenv("PLATFORM_RULES_REQUIRE") != "" {
-			t.Fatal("PLATFORM_PROMTOOL is not set: run make test-rules")
-		}
-		t.Skip("PLATFORM_PROMTOOL is not set: make test-rules builds promtool and runs this")
-	}
+	promtool := plantest.Tool(t, "PLATFORM_PROMTOOL", "make test-rules")
 	dir := t.TempDir()
 	tests := writeRules(t, dir)
 	run := func(t *testing.T, args ...string) string {
