@@ -16,7 +16,6 @@ import (
 	"platform/components/monitoring"
 	"platform/components/network"
 	"platform/internal/dashboards"
-	"platform/internal/naming"
 	"platform/internal/promrules"
 	"platform/stacks/config"
 )
@@ -118,11 +117,9 @@ func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass
 			rules["slo-"+svc.Service] = append(rules["slo-"+svc.Service], slo.Groups(runbooks)...)
 		}
 	}
-	secret := func(name, fallback string) string {
-		if name != "" {
-			return name
-		}
-		return e.namer.Project + "/" + naming.EnvironmentCode(e.namer.Environment) + "/" + fallback
+	grafanaAdmin := m.GrafanaAdminSecret
+	if grafanaAdmin == "" {
+		grafanaAdmin = defaultSecretName(e, "grafana-admin")
 	}
 	boards, err := dashboards.All(services)
 	if err != nil {
@@ -134,8 +131,8 @@ func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass
 		PrometheusReplicas: m.Prometheus.Replicas, VolumeGi: m.Prometheus.VolumeGi,
 		RetentionSizeGi: m.Prometheus.RetentionSizeGi, Retention: m.Prometheus.Retention,
 		AlertmanagerReplicas: m.AlertmanagerReplicas, GrafanaVolumeGi: m.GrafanaVolumeGi,
-		PagerDutySecret:    secret(m.PagerDutySecret, "pagerduty"),
-		GrafanaAdminSecret: secret(m.GrafanaAdminSecret, "grafana-admin"),
+		PagerDutySecret:    pagerDutySecret(e),
+		GrafanaAdminSecret: grafanaAdmin,
 		SecretStore:        addons.SecretStore,
 		Rules:              rules, Runbooks: runbooks, Dashboards: boards,
 		DependsOn: []pulumi.Resource{sc},

@@ -105,6 +105,9 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		return nil, err
 	}
 	clusterOutputs(out, eks)
+	if err := newPaging(ctx, e, keys, out, requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"), home); err != nil {
+		return nil, err
+	}
 	out["kmsKeyArns"] = keys.Arns
 	out["dataReplicaBucketName"] = primaryRef.GetStringOutput(pulumi.String("dataReplicaBucketName"))
 	out["auditReplicaBucketName"] = primaryRef.GetStringOutput(pulumi.String("auditReplicaBucketName"))

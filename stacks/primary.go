@@ -157,6 +157,9 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		return nil, err
 	}
 	clusterOutputs(out, eks)
+	if err := newPaging(ctx, e, keys, out, out["permissionBoundaryArn"].(pulumi.StringInput), home); err != nil {
+		return nil, err
+	}
 	out["drBackupVaultArn"] = drVault.Arn
 	out["secretArns"] = secretArns
 	out["role"] = pulumi.String(cfg.Role)
