@@ -108,7 +108,7 @@ func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *networ
 func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass) (*monitoring.MonitoringArgs, error) {
 	m := e.cfg.Monitoring
 	runbooks := promrules.Runbooks{Base: m.RunbookBaseURL}
-	rules := map[string][]promrules.Group{"platform": {promrules.Platform(runbooks)}}
+	rules := map[string][]promrules.Group{"platform": {promrules.Platform(runbooks), promrules.Operations()}}
 	var services []dashboards.Service
 	for _, svc := range m.SLOs {
 		threshold, _ := strconv.ParseFloat(svc.LatencyThresholdSeconds, 64) // validated

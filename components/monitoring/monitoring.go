@@ -232,7 +232,7 @@ func Values(a MonitoringArgs) StackValues {
 		KubeEtcd:     Enabled{false}, KubeScheduler: Enabled{false}, KubeControllerManager: Enabled{false}, KubeProxy: Enabled{false},
 		Prometheus: PrometheusValues{
 			PrometheusSpec: PrometheusSpec{
-				Replicas: a.PrometheusReplicas, Retention: a.Retention, RetentionSize: itoa(a.RetentionSizeGi) + "GiB",
+				Replicas: a.PrometheusReplicas, EvaluationInterval: "1m", Retention: a.Retention, RetentionSize: itoa(a.RetentionSizeGi) + "GiB",
 				ExternalLabels: map[string]string{"cluster": addons.Ref("cluster"), "stack": a.Stack},
 				StorageSpec:    claim(a.StorageClass, a.VolumeGi),
 				Resources: addons.Resources{

@@ -79,6 +79,7 @@ func TestPrometheus(t *testing.T) {
 	spec := func(path ...any) any { return values(t, p, append([]any{"prometheus", "prometheusSpec"}, path...)...) }
 	assert.Equal(t, 2.0, spec("replicas"))
 	assert.Equal(t, "15d", spec("retention"))
+	assert.Equal(t, "1m", spec("evaluationInterval"), "the SLO windows and the MTTR record count in minutes")
 	assert.Equal(t, "85GiB", spec("retentionSize"), "below the 100Gi volume")
 	assert.Equal(t, map[string]any{"cluster": "platform-prod-use1-eks", "stack": "production"}, spec("externalLabels"))
 	assert.Equal(t, "gp3", spec("storageSpec", "volumeClaimTemplate", "spec", "storageClassName"), "the encrypted class")

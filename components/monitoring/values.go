@@ -47,12 +47,15 @@ type PrometheusValues struct {
 
 // PrometheusSpec is the Prometheus resource's spec.
 type PrometheusSpec struct {
-	Replicas       int               `json:"replicas"`
-	Retention      string            `json:"retention"`
-	RetentionSize  string            `json:"retentionSize"`
-	ExternalLabels map[string]string `json:"externalLabels"`
-	StorageSpec    Storage           `json:"storageSpec"`
-	Resources      addons.Resources  `json:"resources"`
+	Replicas int `json:"replicas"`
+	// EvaluationInterval is one minute: the SLO windows and the MTTR
+	// record (promrules.Operations) count in minutes.
+	EvaluationInterval string            `json:"evaluationInterval"`
+	Retention          string            `json:"retention"`
+	RetentionSize      string            `json:"retentionSize"`
+	ExternalLabels     map[string]string `json:"externalLabels"`
+	StorageSpec        Storage           `json:"storageSpec"`
+	Resources          addons.Resources  `json:"resources"`
 	// Spread over zones: a zone's loss keeps one replica.
 	TopologySpreadConstraints []addons.SpreadConstraint `json:"topologySpreadConstraints"`
 	// Rules and monitors from every namespace, whatever their labels:

@@ -129,7 +129,8 @@ func Platform() *dashboard.DashboardBuilder {
 func Executive(services []Service) *dashboard.DashboardBuilder {
 	d := newDashboard("executive", "Executive: service levels", "slo").Time("now-30d", "now").
 		WithRow(dashboard.NewRowBuilder("Now")).
-		WithPanel(statPanel("Open pages", `count(ALERTS{alertstate="firing",severity="page"}) or vector(0)`, "none", 1, true, 24, 4))
+		WithPanel(statPanel("Open pages", `count(ALERTS{alertstate="firing",severity="page"}) or vector(0)`, "none", 1, true, 12, 4)).
+		WithPanel(statPanel("Mean time to resolve a page, 30 days (objective under 30 min)", `platform:mttr_minutes:30d`, "m", 30, true, 12, 4))
 	for _, s := range services {
 		d = d.WithRow(dashboard.NewRowBuilder(s.Name)).
 			WithPanel(statPanel(fmt.Sprintf("Availability, 30 days (objective %g%%)", s.Availability),

@@ -110,6 +110,10 @@ func TestExecutiveDashboard(t *testing.T) {
 	assert.Contains(t, p, "Availability, 30 days (objective 99.9%)")
 	assert.Contains(t, p, "Error budget left")
 	assert.Contains(t, p, "Requests, last 24 hours")
+	mttr := p["Mean time to resolve a page, 30 days (objective under 30 min)"]
+	assert.Equal(t, "m", mttr.FieldConfig.Defaults.Unit)
+	assert.InDelta(t, 30, *mttr.FieldConfig.Defaults.Thresholds.Steps[1].Value, 1e-9, "red above 30 minutes")
+	assert.Equal(t, []string{"platform:mttr_minutes:30d"}, q["Mean time to resolve a page, 30 days (objective under 30 min)"])
 }
 
 func TestPlatformDashboard(t *testing.T) {

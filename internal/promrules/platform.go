@@ -137,3 +137,18 @@ func Platform(runbooks Runbooks) Group {
 	}
 	return g
 }
+
+// Operations records the success metric on-call is judged by: the mean
+// time to resolve a page over 30 days, as the alerts measure it (from
+// firing to resolved), in minutes; the objective is under 30. It is
+// undefined (no sample) in a month without pages. It counts minutes, so
+// it assumes the 1-minute evaluation interval components/monitoring sets.
+func Operations() Group {
+	return Group{Name: "platform-operations", Rules: []Rule{
+		{Record: "platform:pages_firing:bool", Expr: `(count(ALERTS{alertstate="firing",severity="page"}) > bool 0) or vector(0)`},
+		{Record: "platform:page_starts:bool", Expr: `platform:pages_firing:bool > bool (platform:pages_firing:bool offset 1m)`},
+		{Record: "platform:page_minutes:30d", Expr: `sum_over_time(platform:pages_firing:bool[30d])`},
+		{Record: "platform:pages:30d", Expr: `sum_over_time(platform:page_starts:bool[30d])`},
+		{Record: "platform:mttr_minutes:30d", Expr: `platform:page_minutes:30d / (platform:pages:30d > 0)`},
+	}}
+}

@@ -20,7 +20,7 @@ func mita() []SLO { return HTTPService("mita-backend", 99.9, 95, "0.5") }
 
 // all is every rule the platform ships: its own alerts and the SLOs'.
 func all() File {
-	f := File{Groups: []Group{Platform(runbooks)}}
+	f := File{Groups: []Group{Platform(runbooks), Operations()}}
 	for _, s := range mita() {
 		f.Groups = append(f.Groups, s.Groups(runbooks)...)
 	}
