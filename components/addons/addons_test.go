@@ -249,6 +249,8 @@ func TestOtherReleases(t *testing.T) {
 	assert.Equal(t, map[string]any{"50": []any{".*spot.*"}, "10": []any{".*"}}, values(t, p, ClusterAutoscaler, "expanderPriorities"))
 	assert.Equal(t, "platform-prod-use1", values(t, p, ClusterAutoscaler, "autoDiscovery", "clusterName"))
 	assert.Equal(t, 2.0, values(t, p, ClusterAutoscaler, "replicaCount"))
+	assert.Equal(t, 65534.0, values(t, p, ClusterAutoscaler, "containerSecurityContext", "runAsUser"), "runs as nobody, whatever the image says")
+	assert.Equal(t, true, values(t, p, ClusterAutoscaler, "containerSecurityContext", "runAsNonRoot"))
 
 	// metrics-server: two replicas, a budget, spread.
 	assert.Equal(t, 2.0, values(t, p, MetricsServer, "replicas"))

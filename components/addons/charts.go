@@ -6,6 +6,14 @@ import (
 	"platform/components/baseline"
 )
 
+// nobody is restricted, as the unprivileged user: for images that do not
+// say which non-root user they run as.
+func nobody() SecurityContext {
+	sc := restricted
+	sc.RunAsUser = 65534
+	return sc
+}
+
 // SidekickLabels are falcosidekick's pods' labels.
 var SidekickLabels = podLabels("falcosidekick", Falco)
 
@@ -93,7 +101,7 @@ func Values(a AddonsArgs, addon string) any {
 				strconv.Itoa(10): {".*"},
 			},
 			RBAC:      AutoscalerRBAC{sa("cluster-autoscaler")},
-			Resources: resources("100m", "300Mi", "600Mi"), ContainerSecurityContext: restricted,
+			Resources: resources("100m", "300Mi", "600Mi"), ContainerSecurityContext: nobody(),
 			PodDisruptionBudget:       MaxUnavailable{1},
 			TopologySpreadConstraints: spread(podLabels("aws-cluster-autoscaler", ClusterAutoscaler)),
 		}

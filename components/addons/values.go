@@ -58,7 +58,9 @@ func podLabels(name, release string) map[string]string {
 
 // SecurityContext is a container's, restricted-compatible.
 type SecurityContext struct {
-	RunAsNonRoot             bool           `json:"runAsNonRoot"`
+	RunAsNonRoot bool `json:"runAsNonRoot"`
+	// RunAsUser, where the image's user is not numeric or is root.
+	RunAsUser                int            `json:"runAsUser,omitempty"`
 	AllowPrivilegeEscalation bool           `json:"allowPrivilegeEscalation"`
 	ReadOnlyRootFilesystem   bool           `json:"readOnlyRootFilesystem"`
 	Capabilities             Capabilities   `json:"capabilities"`

@@ -259,10 +259,11 @@ func Values(a MonitoringArgs) StackValues {
 			PodDisruptionBudget: PodDisruptionBudget{Enabled: true, MinAvailable: a.AlertmanagerReplicas/2 + 1},
 		},
 		Grafana: GrafanaValues{
-			Persistence: GrafanaPersistence{Enabled: true, Type: "pvc", StorageClassName: a.StorageClass, Size: gi2s(a.GrafanaVolumeGi)},
-			Admin:       GrafanaAdmin{ExistingSecret: "grafana-admin", UserKey: "admin-user", PasswordKey: "admin-password"},
-			Sidecar:     GrafanaSidecar{Dashboards: SidecarDashboards{Enabled: true, Label: DashboardLabel, LabelValue: "1", SearchNamespace: "ALL"}},
-			Resources:   addons.Resources{Requests: map[string]string{"cpu": "100m", "memory": "256Mi"}, Limits: map[string]string{"memory": "512Mi"}},
+			Persistence:   GrafanaPersistence{Enabled: true, Type: "pvc", StorageClassName: a.StorageClass, Size: gi2s(a.GrafanaVolumeGi)},
+			InitChownData: Enabled{false},
+			Admin:         GrafanaAdmin{ExistingSecret: "grafana-admin", UserKey: "admin-user", PasswordKey: "admin-password"},
+			Sidecar:       GrafanaSidecar{Dashboards: SidecarDashboards{Enabled: true, Label: DashboardLabel, LabelValue: "1", SearchNamespace: "ALL"}},
+			Resources:     addons.Resources{Requests: map[string]string{"cpu": "100m", "memory": "256Mi"}, Limits: map[string]string{"memory": "512Mi"}},
 		},
 		NodeExporter: NodeExporter{NamespaceOverride: NodeAgents},
 	}

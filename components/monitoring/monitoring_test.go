@@ -137,6 +137,7 @@ func TestAlertmanagerAndSecrets(t *testing.T) {
 	assert.Equal(t, "grafana-admin", plantest.Input(admin, "spec", "target", "name"))
 	assert.Equal(t, "grafana-admin", values(t, p, "grafana", "admin", "existingSecret"))
 	assert.Equal(t, true, values(t, p, "grafana", "persistence", "enabled"))
+	assert.Equal(t, false, values(t, p, "grafana", "initChownData", "enabled"), "no root init container in a restricted namespace")
 	assert.Equal(t, "gp3", values(t, p, "grafana", "persistence", "storageClassName"))
 	assert.Equal(t, "ALL", values(t, p, "grafana", "sidecar", "dashboards", "searchNamespace"))
 

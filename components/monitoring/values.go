@@ -116,9 +116,13 @@ type AlertmanagerSpec struct {
 // GrafanaValues are the grafana subchart's.
 type GrafanaValues struct {
 	Persistence GrafanaPersistence `json:"persistence"`
-	Admin       GrafanaAdmin       `json:"admin"`
-	Sidecar     GrafanaSidecar     `json:"sidecar"`
-	Resources   addons.Resources   `json:"resources"`
+	// InitChownData off: the chart's init container chowns the volume as
+	// root, which the monitoring namespace's restricted level refuses; the
+	// pod's fsGroup gives Grafana the volume.
+	InitChownData Enabled          `json:"initChownData"`
+	Admin         GrafanaAdmin     `json:"admin"`
+	Sidecar       GrafanaSidecar   `json:"sidecar"`
+	Resources     addons.Resources `json:"resources"`
 }
 
 // GrafanaPersistence keeps dashboards' state and users on a volume.
