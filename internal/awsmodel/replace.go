@@ -109,8 +109,11 @@ var replaceOn = map[string][]string{
 	"aws:securityhub/account:Account":                             {"enableDefaultStandards"}, // source: internal/service/securityhub/account.go
 	"aws:securityhub/standardsSubscription:StandardsSubscription": {"standardsArn"},           // source: internal/service/securityhub/standards_subscription.go
 
-	"aws:sns/topic:Topic":             {"fifoTopic", "name", "namePrefix"}, // source: internal/service/sns/topic.go; schema in var topicSchema
-	"aws:sns/topicPolicy:TopicPolicy": {"arn"},                             // source: internal/service/sns/topic_policy.go
+	"aws:sns/topic:Topic": {"fifoTopic", "name", "namePrefix"}, // source: internal/service/sns/topic.go; schema in var topicSchema
+	"aws:sqs/queue:Queue": {"fifoQueue", "name", "namePrefix"}, // source: internal/service/sqs/queue.go; schema in var queueSchema
+	// Every argument: the resource has no update (function_name is "function" in Pulumi).
+	"aws:lambda/permission:Permission": {"action", "eventSourceToken", "function", "functionUrlAuthType", "principal", "principalOrgId", "qualifier", "sourceAccount", "sourceArn", "statementId", "statementIdPrefix"}, // source: internal/service/lambda/permission.go
+	"aws:sns/topicPolicy:TopicPolicy":  {"arn"},                                                                                                                                                                         // source: internal/service/sns/topic_policy.go
 
 	"aws:wafv2/webAcl:WebAcl": {"name", "namePrefix", "scope"}, // source: internal/service/wafv2/web_acl.go
 	"aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": {"logDestinationConfigs", "resourceArn"}, // source: internal/service/wafv2/web_acl_logging_configuration.go
