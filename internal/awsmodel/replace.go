@@ -110,7 +110,10 @@ var replaceOn = map[string][]string{
 	"aws:securityhub/standardsSubscription:StandardsSubscription": {"standardsArn"},           // source: internal/service/securityhub/standards_subscription.go
 
 	"aws:sns/topic:Topic": {"fifoTopic", "name", "namePrefix"}, // source: internal/service/sns/topic.go; schema in var topicSchema
-	"aws:sqs/queue:Queue": {"fifoQueue", "name", "namePrefix"}, // source: internal/service/sqs/queue.go; schema in var queueSchema
+	// endpoint and topic_arn are ForceNew; protocol is not listed until its
+	// schema in the bridged release is checked.
+	"aws:sns/topicSubscription:TopicSubscription": {"endpoint", "topic"},               // source: internal/service/sns/topic_subscription.go; schema in var subscriptionSchema
+	"aws:sqs/queue:Queue":                         {"fifoQueue", "name", "namePrefix"}, // source: internal/service/sqs/queue.go; schema in var queueSchema
 	// Every argument: the resource has no update (function_name is "function" in Pulumi).
 	"aws:lambda/permission:Permission": {"action", "eventSourceToken", "function", "functionUrlAuthType", "principal", "principalOrgId", "qualifier", "sourceAccount", "sourceArn", "statementId", "statementIdPrefix"}, // source: internal/service/lambda/permission.go
 	"aws:sns/topicPolicy:TopicPolicy":  {"arn"},                                                                                                                                                                         // source: internal/service/sns/topic_policy.go
