@@ -580,6 +580,52 @@ func fixtures() []fixture {
 		pass("helm-chart-pinned", "exact", R(tHelmReleaseV3, "lbc", in{"chart": "aws-load-balancer-controller", "version": "1.8.1"})),
 		fail("helm-chart-pinned", "floating", R(tHelmReleaseV3, "lbc", in{"chart": "aws-load-balancer-controller"})),
 		fail("helm-chart-pinned", "range", R(tHelmChartV4, "lbc", in{"version": "^1.8"})),
+
+		pass("opensearch-encrypted-at-rest", "customer key", searchDomain(nil)),
+		pass("opensearch-encrypted-at-rest", "legacy elasticsearch domain", searchDomainOf(tESDomain, nil)),
+		fail("opensearch-encrypted-at-rest", "unencrypted", searchDomain(in{"encryptAtRest": nil})),
+		fail("opensearch-encrypted-at-rest", "aws-managed key", searchDomain(in{"encryptAtRest": in{"enabled": true}})),
+		fail("opensearch-encrypted-at-rest", "aws/es alias", searchDomain(in{"encryptAtRest": in{"enabled": true, "kmsKeyId": "alias/aws/es"}})),
+		pass("opensearch-node-to-node-encryption", "on", searchDomain(nil)),
+		fail("opensearch-node-to-node-encryption", "off", searchDomain(in{"nodeToNodeEncryption": in{"enabled": false}})),
+		fail("opensearch-node-to-node-encryption", "legacy domain, unset", searchDomainOf(tESDomain, in{"nodeToNodeEncryption": nil})),
+		pass("opensearch-https-tls12", "tls 1.2 with forward secrecy", searchDomain(nil)),
+		pass("opensearch-https-tls12", "tls 1.2", searchDomain(in{"domainEndpointOptions": in{"enforceHttps": true, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"}})),
+		fail("opensearch-https-tls12", "tls 1.0", searchDomain(in{"domainEndpointOptions": in{"enforceHttps": true, "tlsSecurityPolicy": "Policy-Min-TLS-1-0-2019-07"}})),
+		fail("opensearch-https-tls12", "plain http", searchDomain(in{"domainEndpointOptions": in{"enforceHttps": false, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"}})),
+		fail("opensearch-https-tls12", "no tls policy", searchDomain(in{"domainEndpointOptions": in{"enforceHttps": true}})),
+		pass("opensearch-in-vpc", "private subnets", searchDomain(nil)),
+		pass("opensearch-in-vpc", "preview: subnets known at deploy", previewed(searchDomain(in{"vpcOptions": in{"subnetIds": list(UnknownSentinel, UnknownSentinel, UnknownSentinel)}}))),
+		fail("opensearch-in-vpc", "public endpoint", searchDomain(in{"vpcOptions": nil})),
+		pass("opensearch-fine-grained-access", "iam master user", searchDomain(nil)),
+		fail("opensearch-fine-grained-access", "off", searchDomain(in{"advancedSecurityOptions": in{"enabled": false}})),
+		fail("opensearch-fine-grained-access", "anonymous users", searchDomain(in{"advancedSecurityOptions": in{"enabled": true, "anonymousAuthEnabled": true}})),
+		fail("opensearch-fine-grained-access", "internal user database", searchDomain(in{"advancedSecurityOptions": in{"enabled": true, "internalUserDatabaseEnabled": true}})),
+		pass("opensearch-audit-error-logs", "audit and error logs", searchDomain(nil)),
+		fail("opensearch-audit-error-logs", "audit log disabled", searchDomain(in{"logPublishingOptions": list(
+			in{"logType": "ES_APPLICATION_LOGS", "cloudwatchLogGroupArn": "arn:aws:logs:us-east-1:1:log-group:/search/application"},
+			in{"logType": "AUDIT_LOGS", "cloudwatchLogGroupArn": "arn:aws:logs:us-east-1:1:log-group:/search/audit", "enabled": false})})),
+		fail("opensearch-audit-error-logs", "slow logs only", searchDomain(in{"logPublishingOptions": list(in{"logType": "SEARCH_SLOW_LOGS", "cloudwatchLogGroupArn": "arn:aws:logs:us-east-1:1:log-group:/search/slow"})})),
+		fail("opensearch-audit-error-logs", "none", searchDomain(in{"logPublishingOptions": nil})),
+		pass("opensearch-multi-az", "six nodes in three zones", searchDomain(in{"clusterConfig": in{"instanceCount": 6.0, "zoneAwarenessEnabled": true, "zoneAwarenessConfig": in{"availabilityZoneCount": 3.0}}})),
+		fail("opensearch-multi-az", "two zones (the aws default)", searchDomain(in{"clusterConfig": in{"instanceCount": 4.0, "zoneAwarenessEnabled": true}})),
+		fail("opensearch-multi-az", "one node", searchDomain(in{"clusterConfig": nil})),
+		pass("opensearch-no-wildcard-principal", "named roles", R(tOpenSearchDomainPolicy, "search", in{"domainName": "search", "accessPolicies": searchAccess})),
+		pass("opensearch-no-wildcard-principal", "domain without an inline policy", searchDomain(nil)),
+		pass("opensearch-no-wildcard-principal", "deny to anyone", R(tOpenSearchDomainPolicy, "search", in{"accessPolicies": `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"es:ESHttpDelete","Resource":"*"}]}`})),
+		fail("opensearch-no-wildcard-principal", "anyone, even with a condition", R(tOpenSearchDomainPolicy, "search", in{"accessPolicies": `{"Statement":[{"Sid":"Open","Effect":"Allow","Principal":{"AWS":"*"},"Action":"es:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`})),
+		fail("opensearch-no-wildcard-principal", "inline on a legacy domain", searchDomainOf(tESDomain, in{"accessPolicies": in{"Statement": list(in{"Effect": "Allow", "Principal": "*", "Action": "es:*"})}})),
+		fail("opensearch-no-wildcard-principal", "not principal", R(tESDomainPolicy, "search", in{"accessPolicies": `{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:role/x"},"Action":"es:*"}]}`})),
+
+		pass("fis-alarm-stop-condition", "alarm", fisTemplate(nil)),
+		pass("fis-alarm-stop-condition", "preview: alarm arn known at deploy", previewed(fisTemplate(in{"stopConditions": list(in{"source": "aws:cloudwatch:alarm", "value": UnknownSentinel})}))),
+		fail("fis-alarm-stop-condition", "source none", fisTemplate(in{"stopConditions": list(in{"source": "none"})})),
+		fail("fis-alarm-stop-condition", "alarm without an arn", fisTemplate(in{"stopConditions": list(in{"source": "aws:cloudwatch:alarm"})})),
+		fail("fis-alarm-stop-condition", "no stop condition", fisTemplate(in{"stopConditions": nil})),
+		pass("fis-experiment-logging", "cloudwatch logs", fisTemplate(nil)),
+		pass("fis-experiment-logging", "s3", fisTemplate(in{"logConfiguration": in{"logSchemaVersion": 2.0, "s3Configuration": in{"bucketName": "platform-prod-use1-chaos"}}})),
+		fail("fis-experiment-logging", "not logged", fisTemplate(in{"logConfiguration": nil})),
+		fail("fis-experiment-logging", "no destination", fisTemplate(in{"logConfiguration": in{"logSchemaVersion": 2.0}})),
 	}
 }
 
@@ -590,4 +636,54 @@ func withProvider(r Resource, region string) []Resource {
 	p := R(tProviderAWS, "aws-"+region, in{"region": region})
 	r.Provider = p.URN
 	return []Resource{r, p}
+}
+
+// searchAccess names only roles: the writers, the readers and the master.
+const searchAccess = `{"Version":"2012-10-17","Statement":[{"Sid":"PlatformAdmin","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/platform-prod-use1-admin"},"Action":"es:ESHttp*","Resource":"arn:aws:es:us-east-1:1:domain/search/*"},{"Sid":"LogShippersWrite","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/fluent-bit"]},"Action":["es:ESHttpPost","es:ESHttpPut"],"Resource":"arn:aws:es:us-east-1:1:domain/search/*"}]}`
+
+// searchDomain is an OpenSearch domain as components/search builds it,
+// with extra inputs replaced (nil removes one).
+func searchDomain(extra in) Resource { return searchDomainOf(tOpenSearchDomain, extra) }
+
+func searchDomainOf(typ string, extra in) Resource {
+	inputs := in{
+		"domainName":            "search",
+		"encryptAtRest":         in{"enabled": true, "kmsKeyId": "arn:aws:kms:us-east-1:1:key/logs"},
+		"nodeToNodeEncryption":  in{"enabled": true},
+		"domainEndpointOptions": in{"enforceHttps": true, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
+		"vpcOptions":            in{"subnetIds": list("subnet-a", "subnet-b", "subnet-c"), "securityGroupIds": list("sg")},
+		"advancedSecurityOptions": in{"enabled": true, "internalUserDatabaseEnabled": false, "anonymousAuthEnabled": false,
+			"masterUserOptions": in{"masterUserArn": "arn:aws:iam::1:role/platform-prod-use1-admin"}},
+		"logPublishingOptions": list(
+			in{"logType": "ES_APPLICATION_LOGS", "cloudwatchLogGroupArn": "arn:aws:logs:us-east-1:1:log-group:/search/application", "enabled": true},
+			in{"logType": "AUDIT_LOGS", "cloudwatchLogGroupArn": "arn:aws:logs:us-east-1:1:log-group:/search/audit", "enabled": true}),
+		"clusterConfig": in{"instanceCount": 3.0, "zoneAwarenessEnabled": true, "zoneAwarenessConfig": in{"availabilityZoneCount": 3.0}},
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(inputs, k)
+		} else {
+			inputs[k] = v
+		}
+	}
+	return R(typ, "search", inputs)
+}
+
+// fisTemplate is an experiment template that stops on an alarm and logs
+// to CloudWatch Logs, with extra inputs replaced (nil removes one).
+func fisTemplate(extra in) Resource {
+	inputs := in{
+		"description":      "terminate one node of the system node group",
+		"roleArn":          "arn:aws:iam::1:role/fis",
+		"stopConditions":   list(in{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:1:alarm:api-5xx"}),
+		"logConfiguration": in{"logSchemaVersion": 2.0, "cloudwatchLogsConfiguration": in{"logGroupArn": "arn:aws:logs:us-east-1:1:log-group:/platform/fis:*"}},
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(inputs, k)
+		} else {
+			inputs[k] = v
+		}
+	}
+	return R(tFISTemplate, "chaos", inputs)
 }

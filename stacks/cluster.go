@@ -13,8 +13,10 @@ import (
 	"platform/components/baseline"
 	"platform/components/cluster"
 	"platform/components/kms"
+	"platform/components/logging"
 	"platform/components/monitoring"
 	"platform/components/network"
+	"platform/components/tracing"
 	"platform/internal/dashboards"
 	"platform/internal/promrules"
 	"platform/stacks/config"
@@ -45,11 +47,21 @@ func addonInputsFrom(out pulumi.Map, accessLogBucket pulumi.StringInput) addonIn
 	}
 }
 
+// clusterLayer is the cluster and what the in-cluster layers after it
+// need: its Kubernetes provider, and the baseline, add-ons and monitoring
+// they run on.
+type clusterLayer struct {
+	cluster *cluster.Cluster
+	k8s     pulumi.ResourceOption
+	// ready are the baseline, the add-ons and monitoring.
+	ready []pulumi.Resource
+}
+
 // newCluster builds the stack's EKS cluster from platform:cluster in the
 // private subnets of the stack's VPC, the explicit Kubernetes provider of
 // the cluster, and the in-cluster basics every workload needs (the default
 // encrypted storage class).
-func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *network.Vpc, who clusterAccess, in addonInputs, provider pulumi.ResourceOption) (*cluster.Cluster, error) {
+func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *network.Vpc, who clusterAccess, in addonInputs, provider pulumi.ResourceOption) (*clusterLayer, error) {
 	c, err := newEKS(ctx, e, keys, vpc, who, provider)
 	if err != nil {
 		return nil, err
@@ -96,11 +108,11 @@ func newCluster(ctx *pulumi.Context, e *environment, keys *kms.Keys, vpc *networ
 	if err != nil {
 		return nil, err
 	}
-	if _, err := monitoring.NewMonitoring(ctx, "monitoring", margs, pulumi.Provider(k8s),
-		pulumi.DependsOn([]pulumi.Resource{ad, base})); err != nil {
+	mon, err := monitoring.NewMonitoring(ctx, "monitoring", margs, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{ad, base}))
+	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return &clusterLayer{cluster: c, k8s: pulumi.Provider(k8s), ready: []pulumi.Resource{base, ad, mon, sc}}, nil
 }
 
 // monitoringArgs are platform:monitoring's, with the platform's rules and
@@ -135,7 +147,8 @@ func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass
 		GrafanaAdminSecret: grafanaAdmin,
 		SecretStore:        addons.SecretStore,
 		Rules:              rules, Runbooks: runbooks, Dashboards: boards,
-		DependsOn: []pulumi.Resource{sc},
+		DataSources: dataSources(),
+		DependsOn:   []pulumi.Resource{sc},
 	}, nil
 }
 
@@ -165,6 +178,8 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 	var namespaces []baseline.Namespace
 	for _, name := range config.PlatformNamespaces {
 		n := ns(b.Platform[name], false)
+		// The charts' helper containers that set no memory limit get one.
+		n.Limits.DefaultLimitMemory = "256Mi"
 		// What the add-ons installed here need through the namespace's
 		// network policy.
 		for _, ad := range addons.Catalog {
@@ -175,6 +190,10 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 			n.AWSAPIs = n.AWSAPIs || ad.AWSAPIs
 			n.Kubelets = n.Kubelets || ad.Kubelets
 			n.IntraNamespace = n.IntraNamespace || ad.IntraNamespace
+		}
+		if name == logging.Namespace {
+			// Fluent Bit writes to S3 (and the search domain, in the VPC).
+			n.AWSAPIs = true
 		}
 		if name == monitoring.Namespace {
 			// Prometheus scrapes every namespace and the nodes, the
@@ -202,6 +221,13 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 	return &baseline.BaselineArgs{
 		Namespaces: namespaces, KubernetesVersion: e.cfg.Cluster.Version,
 		VpcCidr: e.cfg.Network.VpcCidr, DataCidrs: data, PublicCidrs: public, Registries: b.Registries,
+		Flows: []baseline.Flow{
+			// The node agent ships to Loki.
+			{From: logging.Namespace, To: logging.LokiNamespace, Ports: []int{3100}},
+			// Workloads send OTLP to the trace gateway and ask it for
+			// X-Ray sampling rules.
+			{From: baseline.Applications, To: tracing.Namespace, Ports: []int{tracing.OTLPGRPCPort, tracing.OTLPHTTPPort, tracing.XRayProxyPort}},
+		},
 	}
 }
 
@@ -272,4 +298,18 @@ func clusterAccessEntries(e *environment, who clusterAccess) []cluster.Access {
 		entries = append(entries, cluster.Access{PrincipalArn: pulumi.String(d), Groups: groups[d]})
 	}
 	return entries
+}
+
+// dataSources are Grafana's besides Prometheus: Loki (a log line's trace
+// id opens the trace) and Tempo (a span opens its service's logs).
+func dataSources() []monitoring.DataSource {
+	out := []monitoring.DataSource{logging.DataSource(tracing.TempoDatasourceUID)}
+	for _, d := range tracing.GrafanaDatasources("") {
+		jsonData, _ := d["jsonData"].(map[string]any)
+		out = append(out, monitoring.DataSource{
+			Name: d["name"].(string), Type: d["type"].(string), UID: d["uid"].(string), URL: d["url"].(string),
+			Access: d["access"].(string), JSONData: jsonData,
+		})
+	}
+	return out
 }

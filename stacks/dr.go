@@ -104,7 +104,20 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	clusterOutputs(out, eks)
+	clusterOutputs(out, eks.cluster)
+	// The audit stream stays in this region: the primary's Object-Lock
+	// audit replica here, under its replica key.
+	auditReplica := requireOutput(primaryRef, cfg.PrimaryStack, "auditReplicaBucketName")
+	if err := newObservability(ctx, e, observabilityArgs{
+		keys: keys, vpc: vpc, layer: eks, provider: home,
+		accessLogBucket: requireOutput(primaryRef, cfg.PrimaryStack, "replicaAccessLogBucketName"),
+		auditBucket:     auditReplica, auditBucketArn: bucketArn(auditReplica), auditKey: replicaKey(primaryRef, cfg.PrimaryStack, kms.Logs),
+		adminRole: requireOutput(primaryRef, cfg.PrimaryStack, "adminRoleArn"), auditorRole: requireOutput(primaryRef, cfg.PrimaryStack, "auditorRoleArn"),
+		boundary:  requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"),
+		pageTopic: out["alertTopicArn"].(pulumi.StringInput), database: data.database, cache: data.cache,
+	}, out); err != nil {
+		return nil, err
+	}
 	if err := newPaging(ctx, e, keys, out, requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"), home); err != nil {
 		return nil, err
 	}
@@ -134,13 +147,23 @@ func requireOutput(ref *pulumi.StackReference, stack, key string) pulumi.StringO
 // after a failover).
 func drAddonInputs(out pulumi.Map, primaryRef *pulumi.StackReference, stack string) addonInputs {
 	in := addonInputsFrom(out, requireOutput(primaryRef, stack, "replicaAccessLogBucketName"))
-	in.replicaSecretsKey = primaryRef.GetOutput(pulumi.String("drReplicaKmsKeyArns")).ApplyT(func(v any) (string, error) {
+	in.replicaSecretsKey = replicaKey(primaryRef, stack, kms.Secrets)
+	return in
+}
+
+// replicaKey is the primary's replica key of purpose in this region.
+func replicaKey(primaryRef *pulumi.StackReference, stack string, purpose kms.Purpose) pulumi.StringOutput {
+	return primaryRef.GetOutput(pulumi.String("drReplicaKmsKeyArns")).ApplyT(func(v any) (string, error) {
 		arns, _ := v.(map[string]any)
-		arn, _ := arns[string(kms.Secrets)].(string)
+		arn, _ := arns[string(purpose)].(string)
 		if arn == "" {
-			return "", fmt.Errorf("primaryStack %s has no drReplicaKmsKeyArns.secrets output: deploy it (pulumi up on production) before the dr stack", stack)
+			return "", fmt.Errorf("primaryStack %s has no drReplicaKmsKeyArns.%s output: deploy it (pulumi up on production) before the dr stack", stack, purpose)
 		}
 		return arn, nil
 	}).(pulumi.StringOutput)
-	return in
+}
+
+// bucketArn is a bucket's ARN from its name.
+func bucketArn(name pulumi.StringOutput) pulumi.StringOutput {
+	return name.ApplyT(func(n string) string { return "arn:aws:s3:::" + n }).(pulumi.StringOutput)
 }

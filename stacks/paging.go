@@ -12,12 +12,17 @@ import (
 // the security topic) to PagerDuty, with the routing key Alertmanager
 // uses, so that one on-call sees the CloudWatch alarms too.
 func newPaging(ctx *pulumi.Context, e *environment, keys *kms.Keys, out pulumi.Map, boundary pulumi.StringInput, provider pulumi.ResourceOption) error {
+	topics := []paging.Topic{
+		{Name: "alerts", Arn: out["alertTopicArn"].(pulumi.StringInput)},
+		{Name: "security", Arn: out["securityTopicArn"].(pulumi.StringInput)},
+	}
+	if t, ok := out["ticketTopicArn"]; ok {
+		// The anomaly alarms routed to tickets.
+		topics = append(topics, paging.Topic{Name: "tickets", Arn: t.(pulumi.StringInput), Ticket: true})
+	}
 	_, err := paging.NewPaging(ctx, "paging", &paging.PagingArgs{
-		Namer: e.namer,
-		Topics: []paging.Topic{
-			{Name: "alerts", Arn: out["alertTopicArn"].(pulumi.StringInput)},
-			{Name: "security", Arn: out["securityTopicArn"].(pulumi.StringInput)},
-		},
+		Namer:                 e.namer,
+		Topics:                topics,
 		RoutingKeySecret:      pagerDutySecret(e),
 		SecretsKeyArn:         keys.Arn(kms.Secrets),
 		LogsKeyArn:            keys.Arn(kms.Logs),

@@ -156,7 +156,16 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	clusterOutputs(out, eks)
+	clusterOutputs(out, eks.cluster)
+	if err := newObservability(ctx, e, observabilityArgs{
+		keys: keys, vpc: vpc, layer: eks, provider: home, accessLogBucket: accessLogs.BucketName,
+		auditBucket: audit.BucketName, auditBucketArn: audit.Arn, auditKey: keys.Arn(kms.Logs),
+		adminRole: out["adminRoleArn"].(pulumi.StringInput), auditorRole: out["auditorRoleArn"].(pulumi.StringInput),
+		boundary:  out["permissionBoundaryArn"].(pulumi.StringInput),
+		pageTopic: out["alertTopicArn"].(pulumi.StringInput), database: tier.database, cache: tier.cache,
+	}, out); err != nil {
+		return nil, err
+	}
 	if err := newPaging(ctx, e, keys, out, out["permissionBoundaryArn"].(pulumi.StringInput), home); err != nil {
 		return nil, err
 	}

@@ -138,6 +138,19 @@ const badStack = `config:
   platform:baseline:
     platform:
       security: {podSecurity: privileged}
+  platform:logging:
+    charts:
+      loki: {repository: https://grafana.github.io/helm-charts, version: 7.3.0}
+      fluent-bit: {repository: https://fluent.github.io/helm-charts, version: 0.58.1}
+    auditRetentionDays: 90
+    search: {enabled: true, engineVersion: OpenSearch_2.19, instanceType: r7g.large.search, masterType: m7g.large.search, zones: 2, instanceCount: 4}
+  platform:tracing:
+    charts:
+      opentelemetry-collector: {repository: https://open-telemetry.github.io/opentelemetry-helm-charts, version: 0.170.0}
+      tempo-distributed: {repository: https://grafana-community.github.io/helm-charts, version: 2.26.2}
+  platform:chaos:
+    experiments:
+      databaseFailover: {}
 `
 
 // TestBadConfigRegistersNothing: every problem is listed with its field
@@ -160,6 +173,9 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 		`baseline.platform.logging.podSecurity: node-exporter runs in logging and needs privileged (with a reason), got "restricted"`,
 		`monitoring.chart.version: must be an exact chart version such as 1.2.3, not a range, got ""`,
 		"monitoring.runbookBaseUrl: the https URL of this repository's docs/runbooks/",
+		"logging.auditRetentionDays: audit and security logs are kept at least 365 days (PCI 10.5.1), got 90",
+		"logging.search.zones: production spreads the domain over 3 availability zones, got 2",
+		"chaos.experiments.databaseFailover.stopAlarms: an experiment needs a stop condition",
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
@@ -169,7 +185,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	code, _, stderr := runCLI("plan", "--stack", "broken", "--dir", dir)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "invalid stack config (Pulumi.broken.yaml, namespace platform:)")
-	assert.Equal(t, 12, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
+	assert.Equal(t, 15, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
 }
 
 // TestStackFileProblemsAreRefused: a secret or an undeclared key in a

@@ -91,7 +91,7 @@ func TestConfigRulesOfTheCLI(t *testing.T) {
 	_, err := noDefaults.Project.StackConfig("production")
 	require.EqualError(t, err, "validating stack config: Stack 'production' is missing configuration values 'platform:dr', 'platform:primaryStack' and 'platform:secrets'")
 	_, err = noDefaults.Project.StackConfig("dr")
-	require.EqualError(t, err, "validating stack config: Stack 'dr' is missing configuration values 'platform:drRegion', 'platform:identity', 'platform:secrets' and 'platform:storage'")
+	require.EqualError(t, err, "validating stack config: Stack 'dr' is missing configuration values 'platform:chaos', 'platform:drRegion', 'platform:identity', 'platform:secrets', 'platform:storage' and 'platform:synthetics'")
 
 	// One missing key, and a value of the wrong type, as the CLI words them.
 	oneMissing := projectWith(t, func(name, content string) string {

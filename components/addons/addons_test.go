@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,12 +52,8 @@ func planAddons(t *testing.T, mutate func(*AddonsArgs)) *plan.Plan {
 	if mutate != nil {
 		mutate(args)
 	}
-	return plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, aws pulumi.ResourceOption) error {
-		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
-		if err != nil {
-			return err
-		}
-		_, err = NewAddons(ctx, "addons", args, aws, pulumi.Provider(k8s))
+	return plantest.RunWithProviders(t, "us-east-1", func(ctx *pulumi.Context, aws, k8s pulumi.ResourceOption) error {
+		_, err := NewAddons(ctx, "addons", args, aws, k8s)
 		return err
 	})
 }
@@ -84,14 +79,7 @@ func TestAddonsChildren(t *testing.T) {
 		"kubernetes:external-secrets.io/v1:ClusterSecretStore":  1,
 		"kubernetes:policy/v1:PodDisruptionBudget":              1,
 	}, p.ChildTypes("platform:addons:Addons", "addons"))
-	for _, r := range p.Resources {
-		switch {
-		case strings.HasPrefix(r.Type, "kubernetes:") && r.Custom:
-			assert.Contains(t, r.Provider, "pulumi:providers:kubernetes::k8s", "%s takes the cluster's provider", r.Name)
-		case strings.HasPrefix(r.Type, "aws:"):
-			assert.Contains(t, r.Provider, "pulumi:providers:aws::aws-us-east-1", "%s takes the stack's provider", r.Name)
-		}
-	}
+	plantest.AssertProviders(t, p, "us-east-1")
 }
 
 func TestReleasesPinned(t *testing.T) {

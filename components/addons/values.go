@@ -427,3 +427,14 @@ func ValuesMap(values any, refs map[string]pulumi.StringInput) (pulumi.Map, erro
 	}
 	return in.(pulumi.Map), nil
 }
+
+// Restricted is the container security context the restricted Pod
+// Security Standard asks for, for the platform's other charts.
+func Restricted() SecurityContext { return restricted }
+
+// Spread keeps a chart's replicas in different zones (strictly) and on
+// different nodes (where possible).
+func Spread(labels map[string]string) []SpreadConstraint { return spread(labels) }
+
+// Requests are a container's CPU and memory requests and memory limit.
+func Requests(cpu, memory, memoryLimit string) Resources { return resources(cpu, memory, memoryLimit) }

@@ -78,6 +78,12 @@ type Quota struct {
 // Limits are a LimitRange's default requests.
 type Limits struct {
 	DefaultRequestCPU, DefaultRequestMemory string
+	// DefaultLimitMemory, for platform namespaces only: the charts'
+	// helper containers (config reloaders, sidecars) that set no memory
+	// limit would otherwise be refused by the quota on limits.memory. An
+	// application namespace never gets one: admission refuses a container
+	// without its own limit.
+	DefaultLimitMemory string
 }
 
 // BaselineArgs configure the baseline of one cluster.
@@ -92,6 +98,27 @@ type BaselineArgs struct {
 	DataCidrs, PublicCidrs []string
 	// Registries are the image prefixes admission allows.
 	Registries []string
+	// Flows are the cross-namespace connections the platform's parts
+	// make (Grafana to Loki, the Loki ruler to Alertmanager, workloads to
+	// the trace collector): each becomes an egress allow in the source
+	// namespaces and an ingress allow in the destination, on its ports
+	// only.
+	Flows []Flow
+}
+
+// Applications selects every application namespace in a Flow.
+const Applications = "tier:application"
+
+// Flow is one allowed connection between namespaces: From and To are a
+// namespace's name, or Applications.
+type Flow struct {
+	From, To string
+	Ports    []int
+}
+
+// matches reports whether a Flow end names the namespace.
+func matches(end string, n Namespace) bool {
+	return end == n.Name || (end == Applications && n.Application)
 }
 
 var (
@@ -118,6 +145,26 @@ func (a BaselineArgs) Validate() error {
 	for i, c := range a.PublicCidrs {
 		if _, err := netip.ParsePrefix(c); err != nil {
 			add("publicCidrs[%d]: must be a CIDR block, got %q", i, c)
+		}
+	}
+	for i, f := range a.Flows {
+		for _, end := range []struct{ field, value string }{{"from", f.From}, {"to", f.To}} {
+			if end.value != Applications && !slices.ContainsFunc(a.Namespaces, func(n Namespace) bool { return n.Name == end.value }) {
+				add("flows[%d].%s: %q is not a namespace of the baseline (or %q)", i, end.field, end.value, Applications)
+			}
+		}
+		if len(f.Ports) == 0 {
+			add("flows[%d].ports: name the ports %s reaches in %s", i, f.From, f.To)
+		}
+		for _, p := range f.Ports {
+			if p < 1 || p > 65535 {
+				add("flows[%d].ports: %d is not a port", i, p)
+			}
+		}
+	}
+	for i, n := range a.Namespaces {
+		if n.Application && n.Limits.DefaultLimitMemory != "" {
+			add("namespaces[%d] (%s).limits.defaultLimitMemory: application containers set their own memory limit (admission refuses one without)", i, n.Name)
 		}
 	}
 	if len(a.Registries) == 0 {

@@ -57,6 +57,15 @@ func meta(name, ns string) *metav1.ObjectMetaArgs {
 }
 
 // namespace creates one namespace and its guardrails.
+// peer selects a Flow end's namespaces.
+func peer(end string) networkingv1.NetworkPolicyPeerArgs {
+	selector := pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(end)}
+	if end == Applications {
+		selector = pulumi.StringMap{TierLabel: pulumi.String("application")}
+	}
+	return networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: selector}}
+}
+
 func namespace(ctx *pulumi.Context, name string, a BaselineArgs, n Namespace, parent pulumi.ResourceOption) error {
 	pss := "v" + a.KubernetesVersion
 	tier := "platform"
@@ -200,6 +209,14 @@ func namespace(ctx *pulumi.Context, name string, a BaselineArgs, n Namespace, pa
 	if n.IntraNamespace {
 		ingress = append(ingress, networkingv1.NetworkPolicyIngressRuleArgs{From: sameNamespace})
 	}
+	for _, f := range a.Flows {
+		if matches(f.From, n) {
+			egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: networkingv1.NetworkPolicyPeerArray{peer(f.To)}, Ports: ports(f.Ports)})
+		}
+		if matches(f.To, n) {
+			ingress = append(ingress, networkingv1.NetworkPolicyIngressRuleArgs{From: networkingv1.NetworkPolicyPeerArray{peer(f.From)}, Ports: ports(f.Ports)})
+		}
+	}
 	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-allow", &networkingv1.NetworkPolicyArgs{
 		Metadata: meta("platform-allow", n.Name),
 		Spec: &networkingv1.NetworkPolicySpecArgs{
@@ -225,16 +242,22 @@ func namespace(ctx *pulumi.Context, name string, a BaselineArgs, n Namespace, pa
 		return err
 	}
 	l := n.Limits
+	item := corev1.LimitRangeItemArgs{
+		Type:           pulumi.String("Container"),
+		DefaultRequest: pulumi.StringMap{"cpu": pulumi.String(l.DefaultRequestCPU), "memory": pulumi.String(l.DefaultRequestMemory)},
+	}
+	if l.DefaultLimitMemory != "" {
+		item.Default = pulumi.StringMap{"memory": pulumi.String(l.DefaultLimitMemory)}
+	}
 	_, err = corev1.NewLimitRange(ctx, name+"-limits", &corev1.LimitRangeArgs{
 		Metadata: meta("platform-limits", n.Name),
-		// Default requests only: a container that forgets its memory
-		// limit is refused by the admission policy, not silently given one.
-		// (No max either: the API server would turn it into a default
-		// limit; the quota bounds the namespace.)
-		Spec: &corev1.LimitRangeSpecArgs{Limits: corev1.LimitRangeItemArray{corev1.LimitRangeItemArgs{
-			Type:           pulumi.String("Container"),
-			DefaultRequest: pulumi.StringMap{"cpu": pulumi.String(l.DefaultRequestCPU), "memory": pulumi.String(l.DefaultRequestMemory)},
-		}}},
+		// Default requests; a default memory limit only where the
+		// platform runs third-party charts: in an application namespace a
+		// container that forgets its memory limit is refused by the
+		// admission policy, not silently given one. (No max either: the
+		// API server would turn it into a default limit; the quota bounds
+		// the namespace.)
+		Spec: &corev1.LimitRangeSpecArgs{Limits: corev1.LimitRangeItemArray{item}},
 	}, parent, in)
 	return err
 }

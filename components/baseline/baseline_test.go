@@ -103,6 +103,39 @@ func TestNamespaceGuardrails(t *testing.T) {
 	assert.Nil(t, plantest.Input(limits, "spec", "limits", 0, "default"), "no default limit: a missing memory limit is refused, not filled in")
 	assert.Nil(t, plantest.Input(limits, "spec", "limits", 0, "max"), "a max would become a default limit")
 	assert.Equal(t, "mita", plantest.Input(limits, "metadata", "namespace"))
+
+	withDefault := planBaseline(t, func(a *BaselineArgs) { a.Namespaces[0].Limits.DefaultLimitMemory = "256Mi" })
+	mon, _ := withDefault.Named("kubernetes:core/v1:LimitRange", "baseline-monitoring-limits")
+	assert.Equal(t, "256Mi", plantest.Input(mon, "spec", "limits", 0, "default", "memory"), "charts' helper containers get a limit the quota admits")
+	assert.Nil(t, plantest.Input(mon, "spec", "limits", 0, "default", "cpu"), "never a CPU limit")
+}
+
+// TestFlows: a cross-namespace flow opens egress in its sources and
+// ingress in its destination, on its ports only, and nothing elsewhere.
+func TestFlows(t *testing.T) {
+	p := planBaseline(t, func(a *BaselineArgs) {
+		a.Flows = []Flow{{From: Applications, To: "monitoring", Ports: []int{4317, 4318}}}
+	})
+	rules := func(ns, dir string) []any {
+		allow, ok := p.Named("kubernetes:networking.k8s.io/v1:NetworkPolicy", "baseline-"+ns+"-allow")
+		require.True(t, ok)
+		r, _ := plantest.Input(allow, "spec", dir).([]any)
+		return r
+	}
+	otlp := []any{map[string]any{"port": 4317.0, "protocol": "TCP"}, map[string]any{"port": 4318.0, "protocol": "TCP"}}
+	egress := rules("mita", "egress")
+	require.Len(t, egress, 4, "DNS, the VPC on 443, the data tier, the collector")
+	assert.Equal(t, otlp, egress[3].(map[string]any)["ports"])
+	selector := func(rule any, key string) any {
+		return rule.(map[string]any)[key].([]any)[0].(map[string]any)["namespaceSelector"].(map[string]any)["matchLabels"]
+	}
+	assert.Equal(t, map[string]any{"kubernetes.io/metadata.name": "monitoring"}, selector(egress[3], "to"))
+	ingress := rules("monitoring", "ingress")
+	last := ingress[len(ingress)-1].(map[string]any)
+	assert.Equal(t, otlp, last["ports"])
+	assert.Equal(t, map[string]any{TierLabel: "application"}, selector(last, "from"), "from every application namespace")
+	assert.Len(t, rules("security", "egress"), 2, "a namespace outside the flow gains nothing")
+	assert.Len(t, rules("monitoring", "egress"), 2, "the destination gets no egress")
 }
 
 func TestAdmissionPolicy(t *testing.T) {
@@ -154,6 +187,9 @@ func TestInvalidBaselineArgs(t *testing.T) {
 		{"privileged application", func(a *BaselineArgs) { a.Namespaces[2].PodSecurity, a.Namespaces[2].Reason = Privileged, "x" }, "namespaces[2] (mita).podSecurity: application namespaces enforce restricted"},
 		{"bad quota", func(a *BaselineArgs) { a.Namespaces[0].Quota.LimitsMemory = "lots" }, `namespaces[0] (monitoring).quota.limitsMemory: must be a Kubernetes quantity, got "lots"`},
 		{"no registries", func(a *BaselineArgs) { a.Registries = nil }, "registries: name the registries"},
+		{"default limit in an application namespace", func(a *BaselineArgs) { a.Namespaces[2].Limits.DefaultLimitMemory = "1Gi" }, "namespaces[2] (mita).limits.defaultLimitMemory: application containers set their own memory limit"},
+		{"flow to an unknown namespace", func(a *BaselineArgs) { a.Flows = []Flow{{From: "mita", To: "tracing", Ports: []int{4317}}} }, `flows[0].to: "tracing" is not a namespace of the baseline`},
+		{"flow without ports", func(a *BaselineArgs) { a.Flows = []Flow{{From: Applications, To: "monitoring"}} }, "flows[0].ports: name the ports"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

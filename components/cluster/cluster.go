@@ -44,6 +44,11 @@ type Cluster struct {
 	// OIDC is the cluster's OIDC provider, for the IRSA roles of
 	// workloads that Pod Identity does not serve.
 	OIDC OIDC
+	// LogGroupName and LogGroupArn are the control plane's log group
+	// (audit, API, authenticator, ...), which the audit export reads.
+	LogGroupName, LogGroupArn pulumi.StringOutput
+	// NodeGroupArns by node group name (the chaos experiments' targets).
+	NodeGroupArns map[string]pulumi.StringOutput
 }
 
 // NewCluster creates the control plane, its logs, roles and security
@@ -56,7 +61,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
 	a := *args
-	c := &Cluster{}
+	c := &Cluster{NodeGroupArns: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResourceV2("platform:cluster:Cluster", name, pulumi.Map{"version": pulumi.String(a.Version)}, c, opts...); err != nil {
 		return nil, err
 	}
@@ -74,6 +79,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	if err != nil {
 		return fail(err)
 	}
+	c.LogGroupName, c.LogGroupArn = logs.Name, logs.Arn
 	role, err := serviceRole(ctx, name+"-cluster", a, "eks.amazonaws.com", []string{clusterPolicy}, []string{"sts:AssumeRole", "sts:TagSession"}, parent)
 	if err != nil {
 		return fail(err)
@@ -159,6 +165,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 			return fail(err)
 		}
 		groups = append(groups, ng)
+		c.NodeGroupArns[g.Name] = ng.Arn
 	}
 	for _, addon := range RequiredAddons {
 		if contains(beforeNodes, addon) {

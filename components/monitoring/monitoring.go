@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -55,6 +56,8 @@ type MonitoringArgs struct {
 	// Dashboards are Grafana dashboards (JSON) by name, shipped as
 	// ConfigMaps the sidecar loads.
 	Dashboards map[string]string
+	// DataSources are Grafana's besides Prometheus (Loki, Tempo).
+	DataSources []DataSource
 	// DependsOn: the namespace, External Secrets and the storage class.
 	DependsOn []pulumi.Resource
 }
@@ -94,6 +97,13 @@ func (a MonitoringArgs) Validate() error {
 	}
 	for _, p := range Alertmanager().Validate() {
 		add("alertmanager.%s", p)
+	}
+	uids := map[string]bool{}
+	for i, d := range a.DataSources {
+		if d.Name == "" || d.Type == "" || !k8sName.MatchString(d.UID) || uids[d.UID] || !strings.HasPrefix(d.URL, "http://") {
+			add("dataSources[%d]: a name, a type, a unique uid and the in-cluster http URL", i)
+		}
+		uids[d.UID] = true
 	}
 	for name, d := range a.Dashboards {
 		if !k8sName.MatchString(name) || !json.Valid([]byte(d)) {
@@ -259,11 +269,12 @@ func Values(a MonitoringArgs) StackValues {
 			PodDisruptionBudget: PodDisruptionBudget{Enabled: true, MinAvailable: a.AlertmanagerReplicas/2 + 1},
 		},
 		Grafana: GrafanaValues{
-			Persistence:   GrafanaPersistence{Enabled: true, Type: "pvc", StorageClassName: a.StorageClass, Size: gi2s(a.GrafanaVolumeGi)},
-			InitChownData: Enabled{false},
-			Admin:         GrafanaAdmin{ExistingSecret: "grafana-admin", UserKey: "admin-user", PasswordKey: "admin-password"},
-			Sidecar:       GrafanaSidecar{Dashboards: SidecarDashboards{Enabled: true, Label: DashboardLabel, LabelValue: "1", SearchNamespace: "ALL"}},
-			Resources:     addons.Resources{Requests: map[string]string{"cpu": "100m", "memory": "256Mi"}, Limits: map[string]string{"memory": "512Mi"}},
+			Persistence:           GrafanaPersistence{Enabled: true, Type: "pvc", StorageClassName: a.StorageClass, Size: gi2s(a.GrafanaVolumeGi)},
+			InitChownData:         Enabled{false},
+			Admin:                 GrafanaAdmin{ExistingSecret: "grafana-admin", UserKey: "admin-user", PasswordKey: "admin-password"},
+			Sidecar:               GrafanaSidecar{Dashboards: SidecarDashboards{Enabled: true, Label: DashboardLabel, LabelValue: "1", SearchNamespace: "ALL"}},
+			Resources:             addons.Resources{Requests: map[string]string{"cpu": "100m", "memory": "256Mi"}, Limits: map[string]string{"memory": "512Mi"}},
+			AdditionalDataSources: a.DataSources,
 		},
 		NodeExporter: NodeExporter{NamespaceOverride: NodeAgents},
 	}

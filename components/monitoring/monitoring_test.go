@@ -171,6 +171,24 @@ func TestDashboardsShipped(t *testing.T) {
 	assert.Equal(t, `{"uid":"platform","panels":[]}`, plantest.Input(cm, "data", "platform.json"))
 }
 
+func TestDataSources(t *testing.T) {
+	loki := DataSource{Name: "Loki", Type: "loki", UID: "loki", URL: "http://loki.logging.svc.cluster.local:3100", Access: "proxy",
+		JSONData: map[string]any{"derivedFields": []any{map[string]any{"datasourceUid": "tempo", "matcherRegex": `"trace_id":"(\\w+)"`, "name": "trace_id"}}}}
+	p := planMonitoring(t, func(a *MonitoringArgs) { a.DataSources = []DataSource{loki} })
+	ds := values(t, p, "grafana", "additionalDataSources").([]any)
+	require.Len(t, ds, 1)
+	assert.Equal(t, "loki", ds[0].(map[string]any)["uid"])
+	assert.Equal(t, "http://loki.logging.svc.cluster.local:3100", ds[0].(map[string]any)["url"])
+	assert.Equal(t, false, ds[0].(map[string]any)["isDefault"], "Prometheus stays the default")
+	assert.Nil(t, values(t, planMonitoring(t, nil), "grafana", "additionalDataSources"), "none unless given")
+	plantest.ExpectInvalid(t, func(ctx *pulumi.Context) error {
+		a := baseArgs()
+		a.DataSources = []DataSource{loki, loki}
+		_, err := NewMonitoring(ctx, "monitoring", a)
+		return err
+	}, "dataSources[1]: a name, a type, a unique uid and the in-cluster http URL")
+}
+
 func TestInvalidMonitoringArgs(t *testing.T) {
 	tests := []struct {
 		name   string

@@ -123,6 +123,20 @@ type GrafanaValues struct {
 	Admin         GrafanaAdmin     `json:"admin"`
 	Sidecar       GrafanaSidecar   `json:"sidecar"`
 	Resources     addons.Resources `json:"resources"`
+	// AdditionalDataSources: Loki and Tempo, next to the chart's
+	// Prometheus.
+	AdditionalDataSources []DataSource `json:"additionalDataSources,omitempty"`
+}
+
+// DataSource is a Grafana data source as provisioning reads it.
+type DataSource struct {
+	Name      string         `json:"name"`
+	Type      string         `json:"type"`
+	UID       string         `json:"uid"`
+	URL       string         `json:"url"`
+	Access    string         `json:"access"`
+	IsDefault bool           `json:"isDefault"`
+	JSONData  map[string]any `json:"jsonData,omitempty"`
 }
 
 // GrafanaPersistence keeps dashboards' state and users on a volume.

@@ -6,9 +6,12 @@ topics; this function turns each into a PagerDuty Events API v2 event on
 the same service Alertmanager pages, so one on-call sees everything. An
 alarm that returns to OK resolves its incident (same dedup key).
 
-The routing key is read at run time from Secrets Manager (the secret
-named by ROUTING_KEY_SECRET, property "page"): it is never in the
-function's code, configuration or the Pulumi state.
+The routing keys are read at run time from Secrets Manager (the secret
+named by ROUTING_KEY_SECRET, properties "page" and "ticket"): they are
+never in the function's code, configuration or the Pulumi state. Records
+from the topics listed in TICKET_TOPICS (comma-separated ARNs) go to the
+ticket key at severity warning, like Alertmanager's ticket receiver; every
+other topic pages.
 """
 
 import json
@@ -18,12 +21,14 @@ import urllib.request
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 
 _key = None
+_keys = None
 
 
-def routing_key(fetch=None):
-    """The page routing key, fetched once per container."""
-    global _key
-    if _key is None:
+def routing_key(fetch=None, kind="page"):
+    """The routing key of kind (page or ticket), fetched once per
+    container."""
+    global _key, _keys
+    if _keys is None:
         if fetch is None:
             import boto3  # in the Lambda runtime
 
@@ -31,7 +36,10 @@ def routing_key(fetch=None):
                 client = boto3.client("secretsmanager")
                 return client.get_secret_value(SecretId=os.environ["ROUTING_KEY_SECRET"])["SecretString"]
 
-        _key = json.loads(fetch())["page"]
+        _keys = json.loads(fetch())
+        _key = _keys["page"]
+    if kind == "ticket":
+        return _keys["ticket"]
     return _key
 
 
@@ -98,10 +106,13 @@ def handler(evt, context, send=post):
     """Lambda entry point: every record of the SNS invocation. A failure
     raises, so Lambda retries and then keeps the event in the dead-letter
     queue."""
-    key = routing_key()
+    tickets = set(filter(None, os.environ.get("TICKET_TOPICS", "").split(",")))
     sent = 0
     for record in evt.get("Records", []):
-        e = event(record, key, os.environ.get("SEVERITY", "critical"))
+        if record.get("Sns", {}).get("TopicArn") in tickets:
+            e = event(record, routing_key(kind="ticket"), "warning")
+        else:
+            e = event(record, routing_key(), os.environ.get("SEVERITY", "critical"))
         if e is not None:
             send(e)
             sent += 1

@@ -1,6 +1,7 @@
 """Unit tests of the SNS to PagerDuty forwarder (python3 -m unittest)."""
 
 import json
+import os
 import unittest
 
 import forwarder
@@ -24,6 +25,8 @@ def alarm(state):
 class ForwarderTest(unittest.TestCase):
     def setUp(self):
         forwarder._key = None
+        forwarder._keys = None
+        os.environ.pop("TICKET_TOPICS", None)
 
     def test_alarm_triggers_and_ok_resolves_the_same_incident(self):
         fire = forwarder.event(record(alarm("ALARM")), "k")
@@ -62,6 +65,16 @@ class ForwarderTest(unittest.TestCase):
         self.assertEqual(out, {"sent": 2})
         self.assertEqual([c["routing_key"] for c in calls], ["from-secrets-manager"] * 2)
         self.assertEqual(forwarder.routing_key(fetch=lambda: self.fail("fetched twice")), "from-secrets-manager")
+
+    def test_ticket_topics_use_the_ticket_key_at_warning(self):
+        calls = []
+        ticket_topic = TOPIC.replace("alerts", "tickets")
+        os.environ["TICKET_TOPICS"] = "arn:aws:sns:us-east-1:123456789012:other," + ticket_topic
+        forwarder.routing_key(fetch=lambda: json.dumps({"page": "p", "ticket": "t"}))
+        ticket = record(alarm("ALARM"))
+        ticket["Sns"]["TopicArn"] = ticket_topic
+        forwarder.handler({"Records": [ticket, record(alarm("ALARM"))]}, None, send=calls.append)
+        self.assertEqual([(c["routing_key"], c["payload"]["severity"]) for c in calls], [("t", "warning"), ("p", "critical")])
 
     def test_a_failed_send_raises_so_lambda_retries(self):
         forwarder.routing_key(fetch=lambda: json.dumps({"page": "k"}))

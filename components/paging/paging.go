@@ -13,6 +13,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -29,9 +30,12 @@ import (
 var forwarder string
 
 // Topic is an alert topic to forward, by a name for its subscription.
+// A Ticket topic's alarms open tickets (the ticket routing key, severity
+// warning) instead of paging.
 type Topic struct {
-	Name string
-	Arn  pulumi.StringInput
+	Name   string
+	Arn    pulumi.StringInput
+	Ticket bool
 }
 
 // PagingArgs configure the forwarder of one region.
@@ -40,7 +44,8 @@ type PagingArgs struct {
 	// Topics are the alert topics to forward.
 	Topics []Topic
 	// RoutingKeySecret is the Secrets Manager secret holding the routing
-	// keys as JSON {"page": ...} (Alertmanager's), in this region.
+	// keys as JSON {"page": ..., "ticket": ...} (Alertmanager's), in this
+	// region.
 	RoutingKeySecret string
 	// SecretsKeyArn decrypts it; LogsKeyArn encrypts the logs and the
 	// dead-letter queue.
@@ -155,6 +160,7 @@ func NewPaging(ctx *pulumi.Context, name string, args *PagingArgs, opts ...pulum
 			// The secret's name, not its value.
 			"ROUTING_KEY_SECRET": pulumi.String(a.RoutingKeySecret),
 			"SEVERITY":           pulumi.String("critical"),
+			"TICKET_TOPICS":      ticketTopics(a.Topics),
 		}},
 		DeadLetterConfig: &lambda.FunctionDeadLetterConfigArgs{TargetArn: dlq.Arn},
 		TracingConfig:    &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("Active")},
@@ -179,4 +185,21 @@ func NewPaging(ctx *pulumi.Context, name string, args *PagingArgs, opts ...pulum
 	}
 	p.FunctionArn = function.Arn
 	return p, ctx.RegisterResourceOutputs(p, pulumi.Map{"functionArn": function.Arn})
+}
+
+// ticketTopics are the ticket topics' ARNs, comma-separated.
+func ticketTopics(topics []Topic) pulumi.StringOutput {
+	var arns []any
+	for _, t := range topics {
+		if t.Ticket {
+			arns = append(arns, t.Arn)
+		}
+	}
+	return pulumi.All(arns...).ApplyT(func(v []any) string {
+		s := make([]string, len(v))
+		for i, a := range v {
+			s[i] = a.(string)
+		}
+		return strings.Join(s, ",")
+	}).(pulumi.StringOutput)
 }

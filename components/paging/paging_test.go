@@ -22,6 +22,7 @@ func baseArgs() *PagingArgs {
 		Topics: []Topic{
 			{Name: "alerts", Arn: pulumi.String("arn:aws:sns:us-east-1:111122223333:alerts")},
 			{Name: "security", Arn: pulumi.String("arn:aws:sns:us-east-1:111122223333:security")},
+			{Name: "tickets", Arn: pulumi.String("arn:aws:sns:us-east-1:111122223333:tickets"), Ticket: true},
 		},
 		RoutingKeySecret: "platform/prod/pagerduty",
 		SecretsKeyArn:    pulumi.String("arn:aws:kms:us-east-1:111122223333:key/secrets"),
@@ -50,8 +51,8 @@ func TestPagingChildren(t *testing.T) {
 		"aws:iam/role:Role":                           1,
 		"aws:iam/rolePolicy:RolePolicy":               1,
 		"aws:lambda/function:Function":                1,
-		"aws:lambda/permission:Permission":            2,
-		"aws:sns/topicSubscription:TopicSubscription": 2,
+		"aws:lambda/permission:Permission":            3,
+		"aws:sns/topicSubscription:TopicSubscription": 3,
 	}, p.ChildTypes("platform:paging:Paging", "paging"))
 }
 
@@ -62,8 +63,10 @@ func TestForwarderFunction(t *testing.T) {
 	assert.Equal(t, "python3.13", fn.Inputs["runtime"])
 	assert.Equal(t, "forwarder.handler", fn.Inputs["handler"])
 	assert.Equal(t, 5.0, fn.Inputs["reservedConcurrentExecutions"], "a page storm cannot take the account's concurrency")
-	assert.Equal(t, map[string]any{"ROUTING_KEY_SECRET": "platform/prod/pagerduty", "SEVERITY": "critical"},
-		plantest.Input(fn, "environment", "variables"), "the secret's name, never its value")
+	assert.Equal(t, map[string]any{
+		"ROUTING_KEY_SECRET": "platform/prod/pagerduty", "SEVERITY": "critical",
+		"TICKET_TOPICS": "arn:aws:sns:us-east-1:111122223333:tickets",
+	}, plantest.Input(fn, "environment", "variables"), "the secret's name, never its value; the ticket topics by ARN")
 	assert.Equal(t, "Active", plantest.Input(fn, "tracingConfig", "mode"))
 	assert.NotNil(t, plantest.Input(fn, "deadLetterConfig", "targetArn"), "undeliverable events are kept")
 

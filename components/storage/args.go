@@ -92,6 +92,11 @@ type Lifecycle struct {
 	ExpirationDays int
 	// AbortIncompleteMultipartDays cleans up failed uploads (default 7).
 	AbortIncompleteMultipartDays int
+	// Hot keeps every object in Standard until it expires: stores that
+	// read their objects at query time (Loki's chunks, Tempo's blocks)
+	// would pay Standard-IA retrieval and could not read Glacier at all.
+	// A hot bucket must expire its objects (ExpirationDays).
+	Hot bool
 }
 
 // Replication is cross-region replication of every object.
@@ -165,6 +170,9 @@ func (a BucketArgs) Validate() error {
 		add("objectLockRetentionDays: must not be negative, got %d", a.ObjectLockRetentionDays)
 	}
 	l := a.Lifecycle
+	if l.Hot && l.ExpirationDays == 0 {
+		add("lifecycle.expirationDays: a hot bucket (no tiering) must expire its objects")
+	}
 	if l.TransitionToIADays < 30 {
 		add("lifecycle.transitionToIaDays: must be at least 30 (the S3 minimum), got %d", l.TransitionToIADays)
 	}

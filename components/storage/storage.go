@@ -191,6 +191,9 @@ func lifecycleRules(a BucketArgs) s3.BucketLifecycleConfigurationV2RuleArray {
 			DaysAfterInitiation: pulumi.Int(l.AbortIncompleteMultipartDays),
 		},
 	}
+	if l.Hot {
+		rule.Transitions, rule.NoncurrentVersionTransitions = nil, nil
+	}
 	if l.ExpirationDays > 0 {
 		rule.Expiration = s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(l.ExpirationDays)}
 	}

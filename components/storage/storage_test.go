@@ -189,6 +189,27 @@ func TestLifecycle(t *testing.T) {
 	assert.Contains(t, lc.DependsOn, findURN(t, p, "aws:s3/bucketVersioningV2:BucketVersioningV2", "data"))
 }
 
+// TestHotLifecycle: a store read at query time is never tiered, and
+// expires what its own retention already deleted.
+func TestHotLifecycle(t *testing.T) {
+	p := planBuckets(t, func(a *BucketArgs) {
+		a.Lifecycle.Hot, a.Lifecycle.ExpirationDays, a.Lifecycle.NoncurrentVersionExpirationDays = true, 45, 7
+	})
+	lc, ok := p.Named("aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "data")
+	require.True(t, ok)
+	assert.Nil(t, plantest.Input(lc, "rules", 0, "transitions"), "no Standard-IA, no Glacier")
+	assert.Nil(t, plantest.Input(lc, "rules", 0, "noncurrentVersionTransitions"))
+	assert.Equal(t, 45.0, plantest.Input(lc, "rules", 0, "expiration", "days"))
+	assert.Equal(t, 7.0, plantest.Input(lc, "rules", 0, "noncurrentVersionExpiration", "noncurrentDays"))
+	plantest.ExpectInvalid(t, func(ctx *pulumi.Context) error {
+		_, err := NewBucket(ctx, "hot", &BucketArgs{
+			Namer: plantest.Namer("us-east-1"), Purpose: "loki", KmsKeyArn: pulumi.String("k"), AccessLogBucket: pulumi.String("logs"),
+			Lifecycle: Lifecycle{Hot: true},
+		})
+		return err
+	}, "lifecycle.expirationDays: a hot bucket (no tiering) must expire its objects")
+}
+
 func TestObjectLock(t *testing.T) {
 	p := planBuckets(t, func(a *BucketArgs) { a.ObjectLockRetentionDays = 365; a.Replication = nil })
 	bucket, _ := p.Named("aws:s3/bucketV2:BucketV2", "data")

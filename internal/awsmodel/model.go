@@ -85,6 +85,16 @@ func Outputs(typ, id, region, account string, inputs map[string]any) map[string]
 		// EKS creates the cluster security group; it is reported inside
 		// vpcConfig, next to the inputs (Apply merges objects).
 		out["vpcConfig"] = map[string]any{"clusterSecurityGroupId": "sg-" + token(name+"cluster")}
+	case "aws:opensearch/domain:Domain":
+		name := str("domainName")
+		out["arn"] = fmt.Sprintf("arn:aws:es:%s:%s:domain/%s", region, account, name)
+		out["domainId"] = account + "/" + name
+		// A VPC domain's endpoint: vpc-<name>-<id>.<region>.es.amazonaws.com.
+		out["endpoint"] = fmt.Sprintf("vpc-%s-%s.%s.es.amazonaws.com", name, token(name), region)
+	case "aws:sns/topic:Topic":
+		out["arn"] = fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, account, str("name"))
+	case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+		out["arn"] = fmt.Sprintf("arn:aws:firehose:%s:%s:deliverystream/%s", region, account, str("name"))
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:launch-template/%s", region, account, id)
 		out["latestVersion"] = 1

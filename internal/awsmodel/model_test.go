@@ -32,8 +32,15 @@ func TestOutputs(t *testing.T) {
 		"domainName": "api.example.com", "subjectAlternativeNames": []any{"www.example.com"},
 	})["domainValidationOptions"], "stable across runs and engines")
 
-	other := Outputs("aws:sns/topic:Topic", ID("alerts"), "us-east-1", "123456789012", map[string]any{})
-	assert.Equal(t, "arn:aws:sns:us-east-1:123456789012:topic/alerts-id", other["arn"])
+	topic := Outputs("aws:sns/topic:Topic", ID("alerts"), "us-east-1", "123456789012", map[string]any{"name": "platform-prod-use1-alerts"})
+	assert.Equal(t, "arn:aws:sns:us-east-1:123456789012:platform-prod-use1-alerts", topic["arn"], "a topic's ARN ends in its name")
+	search := Outputs("aws:opensearch/domain:Domain", ID("search"), "us-east-1", "123456789012", map[string]any{"domainName": "platform-prod-use1-search"})
+	assert.Equal(t, "arn:aws:es:us-east-1:123456789012:domain/platform-prod-use1-search", search["arn"])
+	assert.Regexp(t, `^vpc-platform-prod-use1-search-[0-9a-f]{8}\.us-east-1\.es\.amazonaws\.com$`, search["endpoint"])
+	firehose := Outputs("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", ID("a"), "us-east-1", "123456789012", map[string]any{"name": "s"})
+	assert.Equal(t, "arn:aws:firehose:us-east-1:123456789012:deliverystream/s", firehose["arn"])
+	other := Outputs("aws:xray/group:Group", ID("api"), "us-east-1", "123456789012", map[string]any{})
+	assert.Equal(t, "arn:aws:xray:us-east-1:123456789012:group/api-id", other["arn"])
 	assert.Equal(t, []string{"arn", "domainValidationOptions"}, Computed("aws:acm/certificate:Certificate"))
 }
 
@@ -51,6 +58,25 @@ func TestReplaceOn(t *testing.T) {
 		{"aws:elasticache/replicationGroup:ReplicationGroup", []string{"replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName"}, []string{"nodeType", "numCacheClusters"}},
 		{"aws:backup/vault:Vault", []string{"name", "kmsKeyArn"}, []string{"tags"}},
 		{"aws:eks/cluster:Cluster", []string{"name", "roleArn"}, []string{"version", "vpcConfig"}},
+		// The search domain: renaming it or changing its KMS key (nested,
+		// see TestReplacesChangeNested) replaces it and its indices; the
+		// rest, its VPC placement included, is UpdateDomainConfig.
+		{"aws:opensearch/domain:Domain", []string{"domainName"}, []string{"engineVersion", "clusterConfig", "ebsOptions", "encryptAtRest", "vpcOptions", "accessPolicies", "advancedSecurityOptions", "logPublishingOptions"}},
+		{"aws:opensearch/domainPolicy:DomainPolicy", nil, []string{"domainName", "accessPolicies"}},
+		{"aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", []string{"name", "destination", "kinesisSourceConfiguration", "mskSourceConfiguration"}, []string{"opensearchConfiguration", "extendedS3Configuration", "serverSideEncryption", "tags"}},
+		{"aws:synthetics/canary:Canary", []string{"name"}, []string{"schedule", "runtimeVersion", "artifactS3Location", "executionRoleArn", "vpcConfig", "runConfig", "zipFile"}},
+		{"aws:fis/experimentTemplate:ExperimentTemplate", []string{"tags"}, []string{"actions", "targets", "stopConditions", "roleArn", "description", "logConfiguration", "experimentOptions"}},
+		{"aws:xray/samplingRule:SamplingRule", []string{"ruleName", "version"}, []string{"fixedRate", "reservoirSize", "priority", "serviceName"}},
+		{"aws:xray/group:Group", []string{"groupName"}, []string{"filterExpression", "insightsConfiguration"}},
+		{"aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", []string{"destinationArn", "logGroup", "name"}, []string{"filterPattern", "roleArn", "distribution"}},
+		{"aws:cloudwatch/logResourcePolicy:LogResourcePolicy", []string{"policyName"}, []string{"policyDocument"}},
+		{"aws:cloudwatch/logStream:LogStream", []string{"logGroupName", "name"}, nil},
+		{"aws:s3/bucketObjectv2:BucketObjectv2", []string{"bucket", "key"}, []string{"content", "source", "kmsKeyId", "serverSideEncryption", "tags"}},
+		{"aws:lambda/function:Function", []string{"name", "packageType"}, []string{"runtime", "handler", "role", "code", "memorySize", "timeout", "vpcConfig", "environment"}},
+		{"aws:sns/topicSubscription:TopicSubscription", []string{"endpoint", "protocol", "topic"}, []string{"filterPolicy", "rawMessageDelivery", "redrivePolicy"}},
+		{"aws:eks/accessEntry:AccessEntry", []string{"clusterName", "principalArn", "type"}, []string{"kubernetesGroups", "tags"}},
+		{"aws:eks/accessPolicyAssociation:AccessPolicyAssociation", []string{"accessScope", "clusterName", "policyArn", "principalArn"}, nil},
+		{"aws:eks/podIdentityAssociation:PodIdentityAssociation", []string{"clusterName", "namespace", "serviceAccount"}, []string{"roleArn"}},
 	}
 	for _, tc := range cases {
 		for _, p := range tc.replaces {
@@ -79,6 +105,32 @@ func TestReplacesChangeNested(t *testing.T) {
 		map[string]any{"objectLockEnabled": "Enabled", "rule": map[string]any{"days": 2.0}}, false))
 	assert.True(t, ReplacesChange(bucket, "objectLockConfiguration", nil, []any{map[string]any{"objectLockEnabled": "Enabled"}}, false),
 		"turning Object Lock on through the block (a list of one) replaces the bucket")
+
+	domain := "aws:opensearch/domain:Domain"
+	enc := func(key string) any { return map[string]any{"enabled": true, "kmsKeyId": key} }
+	assert.True(t, ReplacesChange(domain, "encryptAtRest", enc("key-a"), enc("key-b"), false), "another KMS key replaces the domain")
+	assert.True(t, ReplacesChange(domain, "encryptAtRest", enc("key-a"), nil, true), "an unknown key may be another one")
+	vpc := func(subnets ...any) any {
+		return map[string]any{"subnetIds": subnets, "securityGroupIds": []any{"sg-1"}}
+	}
+	assert.False(t, ReplacesChange(domain, "vpcOptions", vpc("a", "b"), vpc("a", "b", "c"), false), "new subnets are an in-place update")
+
+	stream := "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+	dest := func(mode string, subnets ...any) any {
+		return map[string]any{
+			"indexName": "audit", "retryDuration": 7200.0, "s3BackupMode": mode,
+			"vpcConfig": map[string]any{"roleArn": "r", "securityGroupIds": []any{"sg-1"}, "subnetIds": subnets},
+		}
+	}
+	assert.True(t, ReplacesChange(stream, "opensearchConfiguration", dest("AllDocuments", "a"), dest("FailedDocumentsOnly", "a"), false), "the backup mode is fixed at creation")
+	assert.True(t, ReplacesChange(stream, "opensearchConfiguration", dest("AllDocuments", "a"), dest("AllDocuments", "a", "b"), false), "the delivery VPC is fixed at creation")
+	changed := dest("AllDocuments", "a").(map[string]any)
+	changed["retryDuration"] = 300.0
+	assert.False(t, ReplacesChange(stream, "opensearchConfiguration", dest("AllDocuments", "a"), changed, false), "retries update in place")
+	partitioning := func(on bool) any {
+		return map[string]any{"bucketArn": "b", "dynamicPartitioningConfiguration": map[string]any{"enabled": on}}
+	}
+	assert.True(t, ReplacesChange(stream, "extendedS3Configuration", partitioning(false), partitioning(true), false), "turning dynamic partitioning on replaces the stream")
 }
 
 // TestApplyMergesObjects: a computed attribute inside an input object

@@ -19,14 +19,26 @@ package awsmodel
 //     the line comment), those are listed as dotted paths
 //     (launchTemplate.id): a change to the other sub-attributes updates in
 //     place, as upstream.
+//   - ForceNew on an SDKv2 block applies to adding or removing the block
+//     (its item count), not to changes inside it: those follow the
+//     sub-attributes' own ForceNew. Such a block is listed by its ForceNew
+//     sub-attributes only, and adding or removing it is not modelled:
+//     opensearch Domain vpcOptions (subnets and security groups update in
+//     place through UpdateDomainConfig; moving a domain into or out of a
+//     VPC replaces it), kinesis FirehoseDeliveryStream
+//     extendedS3Configuration.dynamicPartitioningConfiguration.
 //   - Replacements decided by CustomizeDiff are not listed, because they are
 //     conditional: elasticache ReplicationGroup engine (except redis -> valkey),
 //     transitEncryptionEnabled (engine < 7.0.5) and engineVersion downgrades;
 //     ec2 Vpc instanceTenancy (except dedicated -> default); eks Cluster
-//     encryptionConfig removal and computeConfig.nodeRoleArn change. The one
-//     exception is ec2 NatGateway secondaryPrivateIpAddressCount, which
-//     CustomizeDiff always forces when it changes (it is only valid on
-//     private NAT gateways).
+//     encryptionConfig removal and computeConfig.nodeRoleArn change;
+//     opensearch Domain engineVersion (a target GetCompatibleVersions does
+//     not offer), encryptAtRest.enabled and nodeToNodeEncryption.enabled
+//     (turned off, or on for Elasticsearch before 6.7),
+//     advancedSecurityOptions.enabled (turned off) and ipAddressType
+//     (dualstack to ipv4). The one exception is ec2 NatGateway
+//     secondaryPrivateIpAddressCount, which CustomizeDiff always forces
+//     when it changes (it is only valid on private NAT gateways).
 //   - identifier/identifierPrefix on rds Instance are NOT ForceNew in v5.x
 //     (renamed in place via ModifyDBInstance since v5.0.0).
 var replaceOn = map[string][]string{
@@ -47,11 +59,14 @@ var replaceOn = map[string][]string{
 
 	"aws:cloudtrail/trail:Trail": {"name"}, // source: internal/service/cloudtrail/cloudtrail.go
 
-	"aws:cloudwatch/eventRule:EventRule":             {"eventBusName", "name", "namePrefix"},  // source: internal/service/events/rule.go
-	"aws:cloudwatch/eventTarget:EventTarget":         {"eventBusName", "rule", "targetId"},    // source: internal/service/events/target.go
-	"aws:cloudwatch/logGroup:LogGroup":               {"logGroupClass", "name", "namePrefix"}, // source: internal/service/logs/group.go
-	"aws:cloudwatch/logMetricFilter:LogMetricFilter": {"logGroupName", "name"},                // source: internal/service/logs/metric_filter.go
-	"aws:cloudwatch/metricAlarm:MetricAlarm":         {"name"},                                // source: internal/service/cloudwatch/metric_alarm.go; name = TF alarm_name
+	"aws:cloudwatch/eventRule:EventRule":                         {"eventBusName", "name", "namePrefix"},  // source: internal/service/events/rule.go
+	"aws:cloudwatch/eventTarget:EventTarget":                     {"eventBusName", "rule", "targetId"},    // source: internal/service/events/target.go
+	"aws:cloudwatch/logGroup:LogGroup":                           {"logGroupClass", "name", "namePrefix"}, // source: internal/service/logs/group.go
+	"aws:cloudwatch/logMetricFilter:LogMetricFilter":             {"logGroupName", "name"},                // source: internal/service/logs/metric_filter.go
+	"aws:cloudwatch/logResourcePolicy:LogResourcePolicy":         {"policyName"},                          // source: internal/service/logs/resource_policy.go
+	"aws:cloudwatch/logStream:LogStream":                         {"logGroupName", "name"},                // source: internal/service/logs/stream.go; no update: every argument
+	"aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": {"destinationArn", "logGroup", "name"},  // source: internal/service/logs/subscription_filter.go; logGroup = TF log_group_name
+	"aws:cloudwatch/metricAlarm:MetricAlarm":                     {"name"},                                // source: internal/service/cloudwatch/metric_alarm.go; name = TF alarm_name
 
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"vpcId"}, // source: internal/service/ec2/vpc_default_security_group.go
 	"aws:ec2/eip:Eip":                                     {"address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool", "vpc"},                                                                                                                                                                            // source: internal/service/ec2/ec2_eip.go; vpc: deprecated v5 attribute, ForceNew
@@ -73,6 +88,9 @@ var replaceOn = map[string][]string{
 	"aws:elasticache/user:User":                         {"userId", "userName"},                                                                                                                                                                                          // source: internal/service/elasticache/user.go; engine updates in place since v5.8x
 	"aws:elasticache/userGroup:UserGroup":               {"userGroupId"},                                                                                                                                                                                                 // source: internal/service/elasticache/user_group.go; engine updates in place since v5.8x
 
+	// tags is ForceNew (TagsSchemaForceNew): retagging replaces the template.
+	"aws:fis/experimentTemplate:ExperimentTemplate": {"tags"}, // source: internal/service/fis/experiment_template.go; everything else updates in place
+
 	"aws:guardduty/detector:Detector":               {},                                                 // source: internal/service/guardduty/detector.go; nothing ForceNew
 	"aws:guardduty/detectorFeature:DetectorFeature": {"additionalConfigurations", "detectorId", "name"}, // source: internal/service/guardduty/detector_feature.go; additionalConfigurations is ForceNew as a whole block
 
@@ -83,8 +101,21 @@ var replaceOn = map[string][]string{
 	"aws:iam/rolePolicy:RolePolicy":                       {"name", "namePrefix", "role"},                // source: internal/service/iam/role_policy.go
 	"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   {"policyArn", "role"},                         // source: internal/service/iam/role_policy_attachment.go
 
+	// Top level: name, destination and the two source blocks (every
+	// sub-attribute ForceNew). Per destination: the S3 backup mode and the
+	// VPC delivery settings (roleArn, securityGroupIds, subnetIds: all
+	// ForceNew), and turning dynamic partitioning on or off. Not modelled:
+	// secretsManagerConfiguration.enabled (http endpoint, redshift,
+	// snowflake, splunk) and icebergConfiguration.catalogArn and
+	// destinationTableConfigurations, which appeared after v5.42 and are
+	// unused here; their v5.x state was not checked.
+	"aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": {"destination", "elasticsearchConfiguration.s3BackupMode", "elasticsearchConfiguration.vpcConfig", "extendedS3Configuration.dynamicPartitioningConfiguration.enabled", "kinesisSourceConfiguration", "mskSourceConfiguration", "name", "opensearchConfiguration.s3BackupMode", "opensearchConfiguration.vpcConfig", "opensearchserverlessConfiguration.s3BackupMode", "opensearchserverlessConfiguration.vpcConfig"}, // source: internal/service/firehose/delivery_stream.go; nested-partial: {elasticsearch,opensearch,opensearchserverless}Configuration{s3BackupMode,vpcConfig}, extendedS3Configuration{dynamicPartitioningConfiguration.enabled}
+
 	"aws:kms/alias:Alias": {"name", "namePrefix"},                                                               // source: internal/service/kms/alias.go
 	"aws:kms/key:Key":     {"customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"}, // source: internal/service/kms/key.go
+
+	"aws:opensearch/domain:Domain":             {"domainName", "encryptAtRest.kmsKeyId"}, // source: internal/service/opensearch/domain.go; nested-partial: encryptAtRest{kmsKeyId}; vpcOptions updates in place (block-level ForceNew only), conditional replacements in the header
+	"aws:opensearch/domainPolicy:DomainPolicy": {},                                       // source: internal/service/opensearch/domain_policy.go; nothing ForceNew (domainName and accessPolicies update in place)
 
 	"aws:rds/instance:Instance": {"availabilityZone", "backupTarget", "characterSetName", "customIamInstanceProfile", "dbName", "engine", "kmsKeyId", "name", "ncharCharacterSetName", "restoreToPointInTime", "s3Import", "snapshotIdentifier", "storageEncrypted", "timezone", "username"}, // source: internal/service/rds/instance.go; name is the Pulumi alias of dbName; s3Import: all sub-fields ForceNew; identifier, identifierPrefix, replicateSourceDb update in place
 	"aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": {"kmsKeyId", "preSignedUrl", "retentionPeriod", "sourceDbInstanceArn"}, // source: internal/service/rds/instance_automated_backups_replication.go
@@ -97,6 +128,7 @@ var replaceOn = map[string][]string{
 
 	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       {"bucket", "expectedBucketOwner"},                                                            // source: internal/service/s3/bucket_lifecycle_configuration.go; plugin-framework resource (RequiresReplace)
 	"aws:s3/bucketLoggingV2:BucketLoggingV2":                                                     {"bucket", "expectedBucketOwner"},                                                            // source: internal/service/s3/bucket_logging.go
+	"aws:s3/bucketObjectv2:BucketObjectv2":                                                       {"bucket", "key"},                                                                            // source: internal/service/s3/object.go (aws_s3_object); content changes update in place as a new version
 	"aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2":                     {"bucket", "expectedBucketOwner", "objectLockEnabled"},                                       // source: internal/service/s3/bucket_object_lock_configuration.go
 	"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     {"bucket"},                                                                                   // source: internal/service/s3/bucket_ownership_controls.go
 	"aws:s3/bucketPolicy:BucketPolicy":                                                           {"bucket"},                                                                                   // source: internal/service/s3/bucket_policy.go
@@ -109,17 +141,21 @@ var replaceOn = map[string][]string{
 	"aws:securityhub/account:Account":                             {"enableDefaultStandards"}, // source: internal/service/securityhub/account.go
 	"aws:securityhub/standardsSubscription:StandardsSubscription": {"standardsArn"},           // source: internal/service/securityhub/standards_subscription.go
 
-	"aws:sns/topic:Topic": {"fifoTopic", "name", "namePrefix"}, // source: internal/service/sns/topic.go; schema in var topicSchema
-	// endpoint and topic_arn are ForceNew; protocol is not listed until its
-	// schema in the bridged release is checked.
-	"aws:sns/topicSubscription:TopicSubscription": {"endpoint", "topic"},               // source: internal/service/sns/topic_subscription.go; schema in var subscriptionSchema
+	"aws:sns/topic:Topic":                         {"fifoTopic", "name", "namePrefix"}, // source: internal/service/sns/topic.go; schema in var topicSchema
+	"aws:sns/topicSubscription:TopicSubscription": {"endpoint", "protocol", "topic"},   // source: internal/service/sns/topic_subscription.go; schema in var subscriptionSchema; topic = TF topic_arn
 	"aws:sqs/queue:Queue":                         {"fifoQueue", "name", "namePrefix"}, // source: internal/service/sqs/queue.go; schema in var queueSchema
+	"aws:lambda/function:Function":                {"name", "packageType"},             // source: internal/service/lambda/function.go; name = TF function_name
 	// Every argument: the resource has no update (function_name is "function" in Pulumi).
 	"aws:lambda/permission:Permission": {"action", "eventSourceToken", "function", "functionUrlAuthType", "principal", "principalOrgId", "qualifier", "sourceAccount", "sourceArn", "statementId", "statementIdPrefix"}, // source: internal/service/lambda/permission.go
 	"aws:sns/topicPolicy:TopicPolicy":  {"arn"},                                                                                                                                                                         // source: internal/service/sns/topic_policy.go
 
+	"aws:synthetics/canary:Canary": {"name"}, // source: internal/service/synthetics/canary.go
+
 	"aws:wafv2/webAcl:WebAcl": {"name", "namePrefix", "scope"}, // source: internal/service/wafv2/web_acl.go
 	"aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": {"logDestinationConfigs", "resourceArn"}, // source: internal/service/wafv2/web_acl_logging_configuration.go
+
+	"aws:xray/group:Group":               {"groupName"},           // source: internal/service/xray/group.go
+	"aws:xray/samplingRule:SamplingRule": {"ruleName", "version"}, // source: internal/service/xray/sampling_rule.go
 
 	// EKS and related types added for the next project phase.
 	"aws:eks/cluster:Cluster":                               {"accessConfig.bootstrapClusterCreatorAdminPermissions", "bootstrapSelfManagedAddons", "kubernetesNetworkConfig.ipFamily", "kubernetesNetworkConfig.serviceIpv4Cidr", "name", "outpostConfig.controlPlaneInstanceType", "outpostConfig.controlPlanePlacement.groupName", "remoteNetworkConfig", "roleArn"}, // source: internal/service/eks/cluster.go; nested-partial: accessConfig{bootstrapClusterCreatorAdminPermissions}, kubernetesNetworkConfig{ipFamily,serviceIpv4Cidr}, outpostConfig{controlPlaneInstanceType,controlPlanePlacement.groupName}
@@ -131,4 +167,7 @@ var replaceOn = map[string][]string{
 	"aws:secretsmanager/secret:Secret":                      {"name", "namePrefix"},                                                                                                                                                                                                                                                                                     // source: internal/service/secretsmanager/secret.go
 	"aws:secretsmanager/secretRotation:SecretRotation":      {"secretId"},                                                                                                                                                                                                                                                                                               // source: internal/service/secretsmanager/secret_rotation.go
 	"aws:secretsmanager/secretPolicy:SecretPolicy":          {"secretArn"},                                                                                                                                                                                                                                                                                              // source: internal/service/secretsmanager/secret_policy.go
+
+	// An association has no update: every argument replaces it.
+	"aws:eks/accessPolicyAssociation:AccessPolicyAssociation": {"accessScope", "clusterName", "policyArn", "principalArn"}, // source: internal/service/eks/access_policy_association.go; accessScope: all sub-fields ForceNew
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
 
 	"platform/internal/naming"
 	"platform/internal/plan"
@@ -142,4 +143,33 @@ func Tool(t testing.TB, env, target string) string {
 		t.Skipf("%s is not set: %s builds the tool and runs this", env, target)
 	}
 	return path
+}
+
+// RunWithProviders plans body with both explicit providers a component
+// that spans AWS and the cluster takes: AWS for region, and the
+// Kubernetes provider named k8s.
+func RunWithProviders(t testing.TB, region string, body func(ctx *pulumi.Context, aws, k8s pulumi.ResourceOption) error) *plan.Plan {
+	t.Helper()
+	return RunWithKubernetes(t, func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+		aws, err := Provider(ctx, region)
+		if err != nil {
+			return err
+		}
+		return body(ctx, aws, k8s)
+	})
+}
+
+// AssertProviders checks that every Kubernetes resource of p takes the
+// cluster's provider (k8s) and every AWS resource the provider of region,
+// as RunWithProviders registers them.
+func AssertProviders(t testing.TB, p *plan.Plan, region string) {
+	t.Helper()
+	for _, r := range p.Resources {
+		switch {
+		case strings.HasPrefix(r.Type, "kubernetes:") && r.Custom:
+			assert.Contains(t, r.Provider, "pulumi:providers:kubernetes::k8s", "%s takes the cluster's provider", r.Name)
+		case strings.HasPrefix(r.Type, "aws:"):
+			assert.Contains(t, r.Provider, "pulumi:providers:aws::aws-"+region, "%s takes the stack's provider", r.Name)
+		}
+	}
 }

@@ -85,6 +85,14 @@ type StackConfig struct {
 	Baseline Baseline `json:"baseline"`
 	// Monitoring shapes Prometheus, Alertmanager, Grafana and the SLOs.
 	Monitoring Monitoring `json:"monitoring"`
+	// Logging shapes Fluent Bit, Loki, the audit stream and OpenSearch.
+	Logging Logging `json:"logging"`
+	// Tracing shapes the OpenTelemetry Collector, Tempo and X-Ray.
+	Tracing Tracing `json:"tracing"`
+	// Synthetics are the canaries and anomaly-detection alarms.
+	Synthetics Synthetics `json:"synthetics"`
+	// Chaos are the FIS experiment templates.
+	Chaos Chaos `json:"chaos"`
 }
 
 // Audit is platform:audit. Unset switches follow the role: the primary
@@ -273,7 +281,7 @@ const (
 
 // keys are the top-level keys of the namespace, in the order the reference
 // documents them. Load reads exactly these.
-var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline", "monitoring"}
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline", "monitoring", "logging", "tracing", "synthetics", "chaos"}
 
 // Keys returns the top-level keys the platform reads, without namespace.
 func Keys() []string { return append([]string(nil), keys...) }
@@ -351,6 +359,10 @@ func Parse(raw map[string]string) (StackConfig, error) {
 	obj("cluster", &c.Cluster)
 	obj("baseline", &c.Baseline)
 	obj("monitoring", &c.Monitoring)
+	obj("logging", &c.Logging)
+	obj("tracing", &c.Tracing)
+	obj("synthetics", &c.Synthetics)
+	obj("chaos", &c.Chaos)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return c, errors.Join(errs...)
@@ -437,6 +449,10 @@ func (c StackConfig) WithDefaults() StackConfig {
 	c.Cluster = c.Cluster.withDefaults()
 	c.Baseline = c.Baseline.withDefaults(c.AccountID, c.Region)
 	c.Monitoring = c.Monitoring.withDefaults()
+	c.Logging = c.Logging.withDefaults()
+	c.Tracing = c.Tracing.withDefaults(c.Monitoring.SLOs)
+	c.Synthetics = c.Synthetics.withDefaults()
+	c.Chaos = c.Chaos.withDefaults()
 	c.Secrets = append([]Secret(nil), c.Secrets...)
 	for i := range c.Secrets {
 		setDefault(&c.Secrets[i].RotationDays, 30)

@@ -26,10 +26,27 @@ func validPrimary() map[string]string {
 		"backup":     `{"vaultLock":"governance"}`,
 		"identity":   identityJSON,
 		"cluster":    clusterJSON,
-		"baseline":   `{` + falcoNamespace + `}`,
+		"baseline":   `{` + falcoNamespace + `,"applications":[{"name":"mita"}]}`,
 		"monitoring": monitoringJSON,
+		"logging":    loggingJSON,
+		"tracing":    tracingJSON,
+		"synthetics": syntheticsJSON,
+		"chaos":      chaosJSON,
 	}
 }
+
+// loggingJSON, tracingJSON, syntheticsJSON and chaosJSON are valid
+// platform:logging, tracing, synthetics and chaos.
+const (
+	loggingJSON = `{"charts":{"loki":{"repository":"https://grafana.github.io/helm-charts","version":"7.3.0"},` +
+		`"fluent-bit":{"repository":"https://fluent.github.io/helm-charts","version":"0.58.1"}},` +
+		`"search":{"enabled":true,"engineVersion":"OpenSearch_2.19","instanceType":"r7g.large.search","masterType":"m7g.large.search"}}`
+	tracingJSON = `{"charts":{"opentelemetry-collector":{"repository":"https://open-telemetry.github.io/opentelemetry-helm-charts","version":"0.170.0"},` +
+		`"tempo-distributed":{"repository":"https://grafana-community.github.io/helm-charts","version":"2.26.2"}}}`
+	syntheticsJSON = `{"canaries":[{"name":"api-health","url":"https://api.example.com/healthz"}]}`
+	chaosJSON      = `{"experiments":{"nodeTermination":{"stopAlarms":["api-health"]},"databaseFailover":{"stopAlarms":["api-health"]},` +
+		`"azImpairment":{"az":"us-east-1a","stopAlarms":["api-health"]}}}`
+)
 
 // falcoNamespace is the security namespace's privileged level, which
 // Falco needs.
@@ -111,6 +128,24 @@ func TestParseAppliesDefaults(t *testing.T) {
 	assert.Equal(t, 2000, *c.Edge.RateLimit)
 	assert.True(t, *c.Identity.PasswordPolicy)
 	assert.Equal(t, "main", c.Identity.GitHub.Branch)
+	assert.Equal(t, 30, c.Logging.RetentionDays, "a month of application logs")
+	assert.Equal(t, 365, c.Logging.AuditRetentionDays)
+	assert.Equal(t, 3, c.Logging.Search.Zones)
+	assert.Equal(t, 3, c.Logging.Search.InstanceCount)
+	assert.True(t, *c.Logging.Search.DedicatedMasters)
+	assert.Equal(t, 14, c.Tracing.RetentionDays)
+	assert.Equal(t, 3, c.Tracing.TempoReplicas)
+	assert.Equal(t, "mita-backend", c.Tracing.APIService, "the first SLO service")
+	assert.Equal(t, "rate(1 minute)", c.Synthetics.Canaries[0].Schedule)
+	assert.Equal(t, 200, c.Synthetics.Canaries[0].ExpectStatus)
+	assert.Equal(t, "ticket", c.Synthetics.Anomaly.Routes["errors"], "tickets unless routed to page")
+	pods, err := Parse(with(validPrimary(), "chaos", `{"experiments":{"podDeletion":{"namespace":"mita","selector":"app=mita","stopAlarms":["api-health"]}}}`))
+	require.NoError(t, err)
+	assert.Equal(t, 50, pods.Chaos.Experiments.PodDeletion.Percent, "half the selected pods")
+	assert.Equal(t, SpotGroup, c.Chaos.Experiments.NodeTermination.NodeGroup)
+	assert.Equal(t, 33, c.Chaos.Experiments.NodeTermination.Percent, "a third of the group")
+	assert.Equal(t, "PT10M", c.Chaos.Experiments.AZImpairment.Duration)
+	assert.Nil(t, c.Chaos.Experiments.CacheFailover)
 }
 
 func TestParseDR(t *testing.T) {
@@ -119,6 +154,7 @@ func TestParseDR(t *testing.T) {
 	raw = with(raw, "drRegion", "")
 	raw = with(raw, "primaryStack", "acme/platform/production")
 	raw = with(raw, "identity", "")
+	raw = with(raw, "chaos", "")
 	raw = with(raw, "network", `{"azs":["us-west-2a","us-west-2b","us-west-2c"],"vpcCidr":"10.20.0.0/16"}`)
 	c, err := Parse(raw)
 	require.NoError(t, err)
@@ -156,7 +192,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
 		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
 		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
-		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline, monitoring"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline, monitoring, logging, tracing, synthetics, chaos"}},
 		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
 		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
 		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{
@@ -250,6 +286,58 @@ func TestValidationErrors(t *testing.T) {
 				"monitoring.slos[0].availability: must be at least 90 and below 100 (a 100% objective has no error budget), got 100",
 				"monitoring.slos[0].latency: must be at least 90 and below 100 (a 100% objective has no error budget), got 89",
 				`monitoring.slos[0].latencyThresholdSeconds: a histogram bucket bound in seconds such as 0.5, got "500ms"`,
+			}},
+		{"search in two zones in production", with(validPrimary(), "logging", strings.Replace(loggingJSON, `"enabled":true`, `"enabled":true,"zones":2,"instanceCount":4,"dedicatedMasters":false`, 1)),
+			[]string{
+				"logging.search.zones: production spreads the domain over 3 availability zones, got 2",
+				"logging.search.dedicatedMasters: production runs three dedicated master nodes",
+			}},
+		{"short audit retention", with(validPrimary(), "logging", strings.Replace(loggingJSON, `"search"`, `"auditRetentionDays":90,"retentionDays":400,"search"`, 1)),
+			[]string{
+				"logging.auditRetentionDays: audit and security logs are kept at least 365 days (PCI 10.5.1), got 90",
+				"logging.retentionDays: between 1 and 365 days of application logs, got 400",
+			}},
+		{"bad search domain", with(nonProd, "logging", strings.Replace(strings.Replace(loggingJSON, `"enabled":true`, `"enabled":true,"zones":4,"instanceCount":5`, 1), "OpenSearch_2.19", "2.19", 1)),
+			[]string{
+				`logging.search.engineVersion: an OpenSearch version such as OpenSearch_2.19, got "2.19"`,
+				"logging.search.zones: 2 or 3 availability zones, got 4",
+				"logging.search.zones: the network has 3 availability zones, got 4",
+				"logging.search.instanceCount: at least 3 data nodes and a multiple of zones (4), got 5",
+			}},
+		{"experiment without a stop condition", with(validPrimary(), "chaos", `{"experiments":{"databaseFailover":{},"cacheFailover":{"stopAlarms":["login"]}}}`),
+			[]string{
+				"chaos.experiments.databaseFailover.stopAlarms: an experiment needs a stop condition: name the canaries (synthetics.canaries) whose alarms stop it",
+				`chaos.experiments.cacheFailover.stopAlarms: "login" is not a canary of synthetics.canaries`,
+			}},
+		{"bad experiment targets", with(validPrimary(), "chaos", `{"experiments":{"podDeletion":{"namespace":"payments","stopAlarms":["api-health"],"percent":150},`+
+			`"nodeTermination":{"nodeGroup":"gpu","stopAlarms":["api-health"]},"azImpairment":{"az":"us-west-2a","duration":"10m","stopAlarms":["api-health"]}}}`),
+			[]string{
+				`chaos.experiments.podDeletion.namespace: an application namespace of baseline.applications, got "payments"`,
+				"chaos.experiments.podDeletion.selector: a label selector such as app.kubernetes.io/name=mita-backend",
+				"chaos.experiments.podDeletion.percent: a percentage from 1 to 100, got 150",
+				`chaos.experiments.nodeTermination.nodeGroup: a node group of cluster.nodeGroups, got "gpu"`,
+				`chaos.experiments.azImpairment.az: one of network.azs, got "us-west-2a"`,
+				`chaos.experiments.azImpairment.duration: an ISO 8601 duration such as PT10M, got "10m"`,
+			}},
+		{"bad canaries and routes", with(validPrimary(), "synthetics", `{"canaries":[{"name":"api-health","url":"http://api.example.com"},`+
+			`{"name":"API Health with a very long name","url":"https://x","schedule":"cron(0 * * * ? *)","expectStatus":42}],`+
+			`"successThreshold":120,"anomaly":{"loadBalancer":"my-alb","routes":{"errors":"pager","disk":"page"}}}`),
+			[]string{
+				`synthetics.canaries[0].url: an https URL, got "http://api.example.com"`,
+				`synthetics.canaries[1].name: lower-case letters, digits, - and _, at most 21 characters, got "API Health with a very long name"`,
+				`synthetics.canaries[1].schedule: rate(1 minute) up to rate(60 minutes): the alarm evaluates one period per run, got "cron(0 * * * ? *)"`,
+				"synthetics.canaries[1].expectStatus: an HTTP status, got 42",
+				"synthetics.successThreshold: a percentage above 0, got 120",
+				`synthetics.anomaly.loadBalancer: the load balancer's dimension app/<name>/<id>, got "my-alb"`,
+				`synthetics.anomaly.routes.errors: page or ticket, got "pager"`,
+				"synthetics.anomaly.routes.disk: not a signal; the signals are requests, errors, latency, dbConnections, dbCpu",
+			}},
+		{"unpinned tracing charts", with(validPrimary(), "tracing", `{"charts":{"opentelemetry-collector":{"repository":"https://open-telemetry.github.io/opentelemetry-helm-charts","version":"0.x"}},"tempoReplicas":2,"baselinePercent":120}`),
+			[]string{
+				`tracing.charts.opentelemetry-collector.version: must be an exact chart version such as 1.2.3, not a range, got "0.x"`,
+				"tracing.charts.tempo-distributed: pin the chart: repository (https) and version",
+				"tracing.tempoReplicas: at least 3 ingesters, one per zone (each trace is written to three), got 2",
+				"tracing.baselinePercent: above 0 and at most 100, got 120",
 			}},
 		{"application namespace name taken", with(validPrimary(), "baseline", `{`+falcoNamespace+`,"applications":[{"name":"monitoring"},{"name":"Bad_Name"}]}`),
 			[]string{`baseline.applications[0].name: "monitoring" is taken: a platform or system namespace`, `baseline.applications[1].name: must be a DNS label such as mita, got "Bad_Name"`}},

@@ -84,6 +84,7 @@ func (c StackConfig) Validate() error {
 	errs = append(errs, c.Cluster.validate(Today())...)
 	errs = append(errs, c.Baseline.validate()...)
 	errs = append(errs, c.Monitoring.validate()...)
+	errs = append(errs, c.validateObservability()...)
 	return errors.Join(errs...)
 }
 

@@ -45,6 +45,7 @@ var apiPaths = map[string]struct {
 	"rbac.authorization.k8s.io/v1/ClusterRole":        {"/apis/rbac.authorization.k8s.io/v1", "clusterroles", false},
 	"rbac.authorization.k8s.io/v1/ClusterRoleBinding": {"/apis/rbac.authorization.k8s.io/v1", "clusterrolebindings", false},
 	"rbac.authorization.k8s.io/v1/RoleBinding":        {"/apis/rbac.authorization.k8s.io/v1", "rolebindings", true},
+	"rbac.authorization.k8s.io/v1/Role":               {"/apis/rbac.authorization.k8s.io/v1", "roles", true},
 	"policy/v1/PodDisruptionBudget":                   {"/apis/policy/v1", "poddisruptionbudgets", true},
 }
 
