@@ -626,7 +626,39 @@ func fixtures() []fixture {
 		pass("fis-experiment-logging", "s3", fisTemplate(in{"logConfiguration": in{"logSchemaVersion": 2.0, "s3Configuration": in{"bucketName": "platform-prod-use1-chaos"}}})),
 		fail("fis-experiment-logging", "not logged", fisTemplate(in{"logConfiguration": nil})),
 		fail("fis-experiment-logging", "no destination", fisTemplate(in{"logConfiguration": in{"logSchemaVersion": 2.0}})),
+
+		pass("log-store-retention-within-lifecycle", "loki: 30 days, bucket 45",
+			loki("720h", "logs"), bucket("logs", nil), expires("logs", 45)),
+		fail("log-store-retention-within-lifecycle", "loki: 30 days, bucket 30",
+			loki("720h", "logs"), bucket("logs", nil), expires("logs", 30)),
+		fail("log-store-retention-within-lifecycle", "loki retention in days",
+			loki("60d", "logs"), bucket("logs", nil), expires("logs", 45)),
+		pass("log-store-retention-within-lifecycle", "bucket never expires objects", loki("720h", "logs"), bucket("logs", nil)),
+		pass("log-store-retention-within-lifecycle", "a prefix rule does not cover the chunks",
+			loki("720h", "logs"), bucket("logs", nil), onBucket(tBucketLifecycle, "logs", in{"rules": list(in{"status": "Enabled", "filter": in{"prefix": "tmp/"}, "expiration": in{"days": 1.0}})})),
+		fail("log-store-retention-within-lifecycle", "tempo: 14 days, bucket 7",
+			R(tHelmReleaseV3, "tempo", in{"chart": "tempo-distributed", "values": in{"compactor": in{"config": in{"compaction": in{"block_retention": "336h"}}}, "storage": in{"trace": in{"s3": in{"bucket": "traces"}}}}}),
+			bucket("traces", nil), expires("traces", 7)),
+		fail("log-store-retention-within-lifecycle", "canary keeps failures longer than its bucket",
+			R(tSyntheticsCanary, "api", in{"artifactS3Location": "s3://artifacts/api", "successRetentionPeriod": 14.0, "failureRetentionPeriod": 31.0}),
+			bucket("artifacts", nil), expires("artifacts", 30)),
+		pass("log-store-retention-within-lifecycle", "canary within its bucket",
+			R(tSyntheticsCanary, "api", in{"artifactS3Location": "s3://artifacts/api", "successRetentionPeriod": 14.0, "failureRetentionPeriod": 31.0}),
+			bucket("artifacts", nil), expires("artifacts", 31.0+1)),
+		fail("log-store-retention-within-lifecycle", "retention not a duration", loki("a month", "logs"), bucket("logs", nil)),
 	}
+}
+
+// loki is a Loki release keeping retention in bucket.
+func loki(retention, bucket string) Resource {
+	return R(tHelmReleaseV3, "loki", in{"chart": "loki", "values": in{"loki": in{
+		"limits_config": in{"retention_period": retention}, "storage": in{"bucketNames": in{"chunks": bucket}},
+	}}})
+}
+
+// expires is a lifecycle that expires every object of b after days.
+func expires(b string, days float64) Resource {
+	return onBucket(tBucketLifecycle, b, in{"rules": list(in{"status": "Enabled", "filter": in{"prefix": ""}, "expiration": in{"days": days}})})
 }
 
 const sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -268,3 +268,136 @@ func checkSearchLogs(c *Check, r *Resource) {
 		c.Fail(r, "the domain does not publish %s to CloudWatch Logs", describe(missing))
 	}
 }
+
+// Log and trace stores (control 79): the store's own retention must end
+// before its bucket's lifecycle expires objects, or S3 deletes what the
+// store still lists (Loki and Tempo fail queries on missing chunks and
+// blocks; a canary run's page links to deleted artifacts). The buckets
+// themselves are judged by the S3 controls like every other bucket.
+const tSyntheticsCanary = "aws:synthetics/canary:Canary"
+
+// logStore is one store's retention and bucket, read from its resource.
+type logStore struct {
+	r              *Resource
+	what           string
+	bucket         Value
+	retentionHours float64
+	retentionProp  string
+}
+
+// logStores finds the stores of the stack: Loki and Tempo releases by
+// chart, and the canaries.
+func logStores(c *Check, s *Stack) []logStore {
+	var out []logStore
+	hours := func(r *Resource, prop string, v Value) (float64, bool) {
+		if v.Unknown() {
+			c.Undecided(r, prop)
+			return 0, false
+		}
+		d, err := parseHours(v.Str())
+		if err != nil {
+			c.Fail(r, "%s is not a duration in hours or days: %q", prop, v.Str())
+			return 0, false
+		}
+		return d, true
+	}
+	for _, r := range s.OfType(tHelmReleaseV3) {
+		switch r.Get("chart").Str() {
+		case "loki":
+			prop := "values.loki.limits_config.retention_period"
+			if h, ok := hours(r, prop, r.Get("values", "loki", "limits_config", "retention_period")); ok {
+				out = append(out, logStore{r: r, what: "Loki", bucket: r.Get("values", "loki", "storage", "bucketNames", "chunks"), retentionHours: h, retentionProp: prop})
+			}
+		case "tempo-distributed", "tempo":
+			prop := "values.compactor.config.compaction.block_retention"
+			if h, ok := hours(r, prop, r.Get("values", "compactor", "config", "compaction", "block_retention")); ok {
+				out = append(out, logStore{r: r, what: "Tempo", bucket: r.Get("values", "storage", "trace", "s3", "bucket"), retentionHours: h, retentionProp: prop})
+			}
+		}
+	}
+	for _, r := range s.OfType(tSyntheticsCanary) {
+		days := 0.0
+		for _, p := range []string{"successRetentionPeriod", "failureRetentionPeriod"} {
+			n, ok := r.Get(p).Num()
+			if !ok {
+				n = 31 // the service's default
+			}
+			days = max(days, n)
+		}
+		loc := r.Get("artifactS3Location")
+		bucket := loc
+		if !loc.Unknown() {
+			name, _, _ := strings.Cut(strings.TrimPrefix(loc.Str(), "s3://"), "/")
+			bucket = valueOf(name)
+		}
+		out = append(out, logStore{r: r, what: "the canary's artifacts", bucket: bucket, retentionHours: days * 24, retentionProp: "failureRetentionPeriod"})
+	}
+	return out
+}
+
+// parseHours reads 720h, 30d or a bare number of hours.
+func parseHours(d string) (float64, error) {
+	unit := 1.0
+	switch {
+	case strings.HasSuffix(d, "d"):
+		unit, d = 24, strings.TrimSuffix(d, "d")
+	case strings.HasSuffix(d, "h"):
+		d = strings.TrimSuffix(d, "h")
+	}
+	var n float64
+	if _, err := fmt.Sscanf(d, "%g", &n); err != nil || n <= 0 {
+		return 0, fmt.Errorf("not a duration: %q", d)
+	}
+	return n * unit, nil
+}
+
+// bucketExpirationDays is the shortest expiration of the bucket's
+// enabled lifecycle rules that cover every key, or false when none does.
+func bucketExpirationDays(s *Stack, bucket *Resource) (float64, bool) {
+	best, found := 0.0, false
+	for _, l := range s.Referencing(bucket, "bucket", tBucketLifecycle) {
+		for _, rule := range l.Get("rules").List() {
+			rv := valueOf(rule)
+			if rv.At("status").Str() != "Enabled" || rv.At("filter", "prefix").Str() != "" {
+				continue
+			}
+			if d, ok := rv.At("expiration", "days").Num(); ok && d > 0 && (!found || d < best) {
+				best, found = d, true
+			}
+		}
+	}
+	return best, found
+}
+
+func init() {
+	register(&Policy{
+		Name:        "log-store-retention-within-lifecycle",
+		Description: "Log and trace stores (Loki, Tempo, canary artifacts) delete by their own retention before their bucket's lifecycle expires objects.",
+		Severity:    Medium, Enforcement: Mandatory, Control: 79,
+		Frameworks:  []string{"PCI 10.5.1", "CKV2_AWS_61"},
+		Remediation: "Keep the store's retention (Loki's limits_config.retention_period, Tempo's compactor block_retention, the canaries' retention periods) shorter than its bucket's lifecycle expiration (components/storage Lifecycle.ExpirationDays).",
+		Stack: func(c *Check, s *Stack) {
+			for _, st := range logStores(c, s) {
+				if st.bucket.Unknown() {
+					c.Undecided(st.r, "the store's bucket")
+					continue
+				}
+				name := st.bucket.Str()
+				var bucket *Resource
+				for _, b := range s.OfType(tBucketV2) {
+					if slices.Contains(b.Identifiers(), name) {
+						bucket = b
+					}
+				}
+				if bucket == nil {
+					c.Undecided(st.r, "the store's bucket "+name+" (not in this stack)")
+					continue
+				}
+				days, ok := bucketExpirationDays(s, bucket)
+				if ok && days*24 <= st.retentionHours {
+					c.Fail(st.r, "%s keeps %gh (%s) but bucket %s expires objects after %g days: S3 deletes what the store still lists", st.what, st.retentionHours, st.retentionProp, name, days)
+				}
+			}
+		},
+	})
+}

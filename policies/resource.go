@@ -286,3 +286,12 @@ func (r *Resource) Refers(prop string, target *Resource) bool {
 	}
 	return false
 }
+
+// valueOf wraps a plain value (a list element, a parsed string) as a
+// Value, unknown if it is the unknown sentinel.
+func valueOf(v any) Value {
+	if isUnknown(v) {
+		return Value{unknown: true, present: true}
+	}
+	return Value{v: v, present: v != nil}
+}

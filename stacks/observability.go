@@ -154,8 +154,10 @@ func newObservability(ctx *pulumi.Context, e *environment, a observabilityArgs, 
 		}
 		cs, err := synthetics.NewCanaries(ctx, "canaries", &synthetics.CanariesArgs{
 			Namer: e.namer, ArtifactKmsKeyArn: logsKey, AccessLogBucket: a.accessLogBucket,
-			ArtifactRetentionDays: sc.ArtifactRetentionDays, FailureRetentionDays: sc.ArtifactRetentionDays,
-			Protect: cfg.ProtectStateful(), PermissionBoundaryArn: a.boundary, PageTopicArn: a.pageTopic,
+			// Failed runs are kept artifactRetentionDays; the bucket
+			// expires their artifacts a week later.
+			FailureRetentionDays: sc.ArtifactRetentionDays,
+			Protect:              cfg.ProtectStateful(), PermissionBoundaryArn: a.boundary, PageTopicArn: a.pageTopic,
 			Canaries: canaries, SubnetIDs: a.vpc.PrivateSubnetIDs, VpcID: a.vpc.VpcID,
 			SuccessThreshold: sc.SuccessThreshold, Runbook: runbooks.URL("canary-failing"),
 		}, home)
@@ -229,7 +231,9 @@ func experimentsArgs(e *environment, a observabilityArgs, alarms map[string]pulu
 	}
 	any := false
 	if p := x.PodDeletion; p != nil {
-		args.PodDeletion = &chaos.PodDeletion{Namespace: p.Namespace, Selector: p.Selector, Percent: p.Percent, StopAlarmArns: stops(p.StopAlarms)}
+		args.PodDeletion = &chaos.PodDeletion{
+			Namespace: p.Namespace, Selector: p.Selector, Count: p.Count, Percent: p.Percent, FISPodImage: p.FISPodImage, StopAlarmArns: stops(p.StopAlarms),
+		}
 		any = true
 	}
 	if n := x.NodeTermination; n != nil {
@@ -244,7 +248,7 @@ func experimentsArgs(e *environment, a observabilityArgs, alarms map[string]pulu
 	}
 	if c := x.CacheFailover; c != nil {
 		arn := e.namer.ARN("elasticache", "replicationgroup:"+cache.GroupID(e.namer))
-		args.CacheFailover = &chaos.CacheFailover{ReplicationGroupArn: pulumi.String(arn), AZ: e.cfg.Network.AZs[0], StopAlarmArns: stops(c.StopAlarms)}
+		args.CacheFailover = &chaos.CacheFailover{ReplicationGroupArn: pulumi.String(arn), AZ: c.AZ, StopAlarmArns: stops(c.StopAlarms)}
 		any = true
 	}
 	if z := x.AZImpairment; z != nil {

@@ -93,6 +93,9 @@ const (
 	// DefaultFailureRetentionDays keeps failed runs a month (the AWS
 	// default), the evidence of a postmortem.
 	DefaultFailureRetentionDays = 31
+	// ArtifactGraceDays: the artifacts' lifecycle expires them this long
+	// after the canaries' own retention deleted the runs.
+	ArtifactGraceDays = 7
 	// DefaultSuccessThreshold: with one run per alarm period (the period
 	// is the canary's interval), SuccessPercent is 0 or 100, so any
 	// threshold means "the run failed"; 90 also holds for periods that
@@ -155,8 +158,10 @@ type CanariesArgs struct {
 	// AccessLogBucket is the region's access-log bucket, for the buckets
 	// this component creates.
 	AccessLogBucket pulumi.StringInput
-	// ArtifactRetentionDays expires artifacts (the bucket lifecycle); at
-	// least the canaries' retentions (default: the longer of the two).
+	// ArtifactRetentionDays expires artifacts (the bucket lifecycle);
+	// beyond the canaries' retentions, so Synthetics deletes a run's
+	// artifacts before S3 does (default: the longer of the two, plus
+	// ArtifactGraceDays).
 	ArtifactRetentionDays int
 	// SuccessRetentionDays and FailureRetentionDays keep the runs in
 	// Synthetics (defaults 14 and 31; 1 to 455).
@@ -191,7 +196,7 @@ type CanariesArgs struct {
 func (a CanariesArgs) withDefaults() CanariesArgs {
 	setDefault(&a.SuccessRetentionDays, DefaultSuccessRetentionDays)
 	setDefault(&a.FailureRetentionDays, DefaultFailureRetentionDays)
-	setDefault(&a.ArtifactRetentionDays, max(a.SuccessRetentionDays, a.FailureRetentionDays))
+	setDefault(&a.ArtifactRetentionDays, max(a.SuccessRetentionDays, a.FailureRetentionDays)+ArtifactGraceDays)
 	setDefault(&a.AlarmPeriods, DefaultAlarmPeriods)
 	setDefault(&a.AlarmDatapoints, DefaultAlarmDatapoints)
 	if a.SuccessThreshold == 0 {
@@ -281,8 +286,8 @@ func (a CanariesArgs) Validate() error {
 			add("%s: must be 1 to %d (the Synthetics range), got %d", r.field, maxRetentionDays, r.days)
 		}
 	}
-	if keep := max(a.SuccessRetentionDays, a.FailureRetentionDays); a.ArtifactRetentionDays < keep {
-		add("artifactRetentionDays: must be at least the canaries' retention (%d days), or runs outlive their artifacts, got %d", keep, a.ArtifactRetentionDays)
+	if keep := max(a.SuccessRetentionDays, a.FailureRetentionDays); a.ArtifactRetentionDays <= keep {
+		add("artifactRetentionDays: must exceed the canaries' retention (%d days), or S3 deletes artifacts of runs Synthetics still shows, got %d", keep, a.ArtifactRetentionDays)
 	}
 	if a.SuccessThreshold <= 0 || a.SuccessThreshold > 100 {
 		add("successThreshold: must be a SuccessPercent above 0 and at most 100, got %g", a.SuccessThreshold)

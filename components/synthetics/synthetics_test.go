@@ -125,14 +125,14 @@ func TestArtifactBucket(t *testing.T) {
 	named(t, p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "canaries-artifacts")
 
 	lc := named(t, p, tLifecyc, "canaries-artifacts")
-	assert.Equal(t, 31.0, plantest.Input(lc, "rules", 0, "expiration", "days"), "artifacts expire with the longer canary retention by default")
+	assert.Equal(t, 31.0+ArtifactGraceDays, plantest.Input(lc, "rules", 0, "expiration", "days"), "artifacts expire a grace after the longer canary retention by default")
 	assert.Equal(t, 7.0, plantest.Input(lc, "rules", 0, "noncurrentVersionExpiration", "noncurrentDays"), "expired artifacts do not linger a year")
 	assert.Nil(t, plantest.Input(lc, "rules", 0, "transitions"), "the console reads artifacts: never Glacier")
 	assert.Equal(t, 7.0, plantest.Input(lc, "rules", 0, "abortIncompleteMultipartUpload", "daysAfterInitiation"))
 
 	p, _ = planCanaries(t, func(a *CanariesArgs) { a.FailureRetentionDays = 60 })
 	lc = named(t, p, tLifecyc, "canaries-artifacts")
-	assert.Equal(t, 60.0, plantest.Input(lc, "rules", 0, "expiration", "days"), "the default follows the longer retention")
+	assert.Equal(t, 60.0+ArtifactGraceDays, plantest.Input(lc, "rules", 0, "expiration", "days"), "the default follows the longer retention")
 
 	p, _ = planCanaries(t, func(a *CanariesArgs) { a.ArtifactRetentionDays = 120; a.Protect = true })
 	lc = named(t, p, tLifecyc, "canaries-artifacts")
@@ -468,10 +468,10 @@ func TestCanariesValidation(t *testing.T) {
 			a.SuccessRetentionDays, a.FailureRetentionDays, a.ArtifactRetentionDays = 500, 100, 60
 		}, []string{
 			"successRetentionDays: must be 1 to 455 (the Synthetics range), got 500",
-			"artifactRetentionDays: must be at least the canaries' retention (500 days), or runs outlive their artifacts, got 60",
+			"artifactRetentionDays: must exceed the canaries' retention (500 days), or S3 deletes artifacts of runs Synthetics still shows, got 60",
 		}},
 		{"artifacts shorter than failures", func(a *CanariesArgs) { a.FailureRetentionDays, a.ArtifactRetentionDays = 60, 45 }, []string{
-			"artifactRetentionDays: must be at least the canaries' retention (60 days), or runs outlive their artifacts, got 45",
+			"artifactRetentionDays: must exceed the canaries' retention (60 days), or S3 deletes artifacts of runs Synthetics still shows, got 45",
 		}},
 		{"negative retention", func(a *CanariesArgs) { a.FailureRetentionDays = -1 }, []string{
 			"failureRetentionDays: must be 1 to 455 (the Synthetics range), got -1",

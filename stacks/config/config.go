@@ -452,7 +452,7 @@ func (c StackConfig) WithDefaults() StackConfig {
 	c.Logging = c.Logging.withDefaults()
 	c.Tracing = c.Tracing.withDefaults(c.Monitoring.SLOs)
 	c.Synthetics = c.Synthetics.withDefaults()
-	c.Chaos = c.Chaos.withDefaults()
+	c.Chaos = c.Chaos.withDefaults(c.Network.AZs)
 	c.Secrets = append([]Secret(nil), c.Secrets...)
 	for i := range c.Secrets {
 		setDefault(&c.Secrets[i].RotationDays, 30)

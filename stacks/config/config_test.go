@@ -142,6 +142,10 @@ func TestParseAppliesDefaults(t *testing.T) {
 	pods, err := Parse(with(validPrimary(), "chaos", `{"experiments":{"podDeletion":{"namespace":"mita","selector":"app=mita","stopAlarms":["api-health"]}}}`))
 	require.NoError(t, err)
 	assert.Equal(t, 50, pods.Chaos.Experiments.PodDeletion.Percent, "half the selected pods")
+	one, err := Parse(with(validPrimary(), "chaos", `{"experiments":{"podDeletion":{"namespace":"mita","selector":"app=mita","count":1,"stopAlarms":["api-health"]},"cacheFailover":{"stopAlarms":["api-health"]}}}`))
+	require.NoError(t, err)
+	assert.Equal(t, 0, one.Chaos.Experiments.PodDeletion.Percent, "a count, no percent")
+	assert.Equal(t, "us-east-1a", one.Chaos.Experiments.CacheFailover.AZ, "the first zone unless told")
 	assert.Equal(t, SpotGroup, c.Chaos.Experiments.NodeTermination.NodeGroup)
 	assert.Equal(t, 33, c.Chaos.Experiments.NodeTermination.Percent, "a third of the group")
 	assert.Equal(t, "PT10M", c.Chaos.Experiments.AZImpairment.Duration)
@@ -309,12 +313,13 @@ func TestValidationErrors(t *testing.T) {
 				"chaos.experiments.databaseFailover.stopAlarms: an experiment needs a stop condition: name the canaries (synthetics.canaries) whose alarms stop it",
 				`chaos.experiments.cacheFailover.stopAlarms: "login" is not a canary of synthetics.canaries`,
 			}},
-		{"bad experiment targets", with(validPrimary(), "chaos", `{"experiments":{"podDeletion":{"namespace":"payments","stopAlarms":["api-health"],"percent":150},`+
+		{"bad experiment targets", with(validPrimary(), "chaos", `{"experiments":{"podDeletion":{"namespace":"payments","stopAlarms":["api-health"],"percent":150},"cacheFailover":{"az":"eu-west-1a","stopAlarms":["api-health"]},`+
 			`"nodeTermination":{"nodeGroup":"gpu","stopAlarms":["api-health"]},"azImpairment":{"az":"us-west-2a","duration":"10m","stopAlarms":["api-health"]}}}`),
 			[]string{
 				`chaos.experiments.podDeletion.namespace: an application namespace of baseline.applications, got "payments"`,
 				"chaos.experiments.podDeletion.selector: a label selector such as app.kubernetes.io/name=mita-backend",
 				"chaos.experiments.podDeletion.percent: a percentage from 1 to 100, got 150",
+				`chaos.experiments.cacheFailover.az: one of network.azs, got "eu-west-1a"`,
 				`chaos.experiments.nodeTermination.nodeGroup: a node group of cluster.nodeGroups, got "gpu"`,
 				`chaos.experiments.azImpairment.az: one of network.azs, got "us-west-2a"`,
 				`chaos.experiments.azImpairment.duration: an ISO 8601 duration such as PT10M, got "10m"`,

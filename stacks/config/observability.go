@@ -121,7 +121,7 @@ type Experiments struct {
 	PodDeletion      *PodDeletion     `json:"podDeletion"`
 	NodeTermination  *NodeTermination `json:"nodeTermination"`
 	DatabaseFailover *Experiment      `json:"databaseFailover"`
-	CacheFailover    *Experiment      `json:"cacheFailover"`
+	CacheFailover    *CacheFailover   `json:"cacheFailover"`
 	AZImpairment     *AZImpairment    `json:"azImpairment"`
 }
 
@@ -136,8 +136,20 @@ type PodDeletion struct {
 	Experiment
 	Namespace string `json:"namespace"`
 	Selector  string `json:"selector"`
-	// Percent of the selected pods (50 by default).
+	// Count pods, or Percent of the selected pods (50 by default when
+	// Count is not set).
+	Count   int `json:"count"`
 	Percent int `json:"percent"`
+	// FISPodImage replaces the pod FIS runs in the namespace (a mirror in
+	// the platform's registry, when admission refuses the default).
+	FISPodImage string `json:"fisPodImage"`
+}
+
+// CacheFailover cuts power to the Redis nodes of one zone.
+type CacheFailover struct {
+	Experiment
+	// AZ holds the current primary (the first of network.azs by default).
+	AZ string `json:"az"`
 }
 
 // NodeTermination terminates a share of a node group's instances.
@@ -220,11 +232,13 @@ func (s Synthetics) withDefaults() Synthetics {
 	return s
 }
 
-func (c Chaos) withDefaults() Chaos {
+func (c Chaos) withDefaults(azs []string) Chaos {
 	e := c.Experiments
 	if p := e.PodDeletion; p != nil {
 		cp := *p
-		setDefault(&cp.Percent, 50)
+		if cp.Count == 0 {
+			setDefault(&cp.Percent, 50)
+		}
 		e.PodDeletion = &cp
 	}
 	if n := e.NodeTermination; n != nil {
@@ -234,6 +248,11 @@ func (c Chaos) withDefaults() Chaos {
 			cp.NodeGroup = SpotGroup
 		}
 		e.NodeTermination = &cp
+	}
+	if f := e.CacheFailover; f != nil && f.AZ == "" && len(azs) > 0 {
+		cp := *f
+		cp.AZ = azs[0]
+		e.CacheFailover = &cp
 	}
 	if z := e.AZImpairment; z != nil {
 		cp := *z
@@ -387,7 +406,13 @@ func (c StackConfig) validateObservability() []error {
 		if p.Selector == "" {
 			add("chaos.experiments.podDeletion.selector", "a label selector such as app.kubernetes.io/name=mita-backend")
 		}
-		percent("chaos.experiments.podDeletion.percent", p.Percent)
+		if p.Count > 0 && p.Percent > 0 {
+			add("chaos.experiments.podDeletion.count", "set count or percent, not both")
+		} else if p.Count < 0 {
+			add("chaos.experiments.podDeletion.count", "a number of pods, got %d", p.Count)
+		} else if p.Count == 0 {
+			percent("chaos.experiments.podDeletion.percent", p.Percent)
+		}
 	}
 	if n := e.NodeTermination; n != nil {
 		stops("chaos.experiments.nodeTermination", n.Experiment)
@@ -400,7 +425,10 @@ func (c StackConfig) validateObservability() []error {
 		stops("chaos.experiments.databaseFailover", *d)
 	}
 	if d := e.CacheFailover; d != nil {
-		stops("chaos.experiments.cacheFailover", *d)
+		stops("chaos.experiments.cacheFailover", d.Experiment)
+		if !slices.Contains(c.Network.AZs, d.AZ) {
+			add("chaos.experiments.cacheFailover.az", "one of network.azs, got %q", d.AZ)
+		}
 	}
 	if z := e.AZImpairment; z != nil {
 		stops("chaos.experiments.azImpairment", z.Experiment)
