@@ -46,12 +46,12 @@ test-k8s:
 	kas=$$(./tools/kube-apiserver.sh) && PLATFORM_KUBE_APISERVER=$$kas PLATFORM_E2E_REQUIRE=1 \
 		$(GO) test -count=1 -v -timeout 15m -run TestAPIServer ./tests/e2e
 
-## test-rules: every generated Prometheus rule checked and unit-tested (SLO scenarios, platform alerts) by the real promtool; the alerts' precision, recall and time to detect over labelled scenarios replayed by Prometheus's rule engine (fails below 90%); the Alertmanager config checked and routed by the real amtool; every dashboard query parsed; every Loki ruler alert parsed by Loki's own LogQL parser (tools/logql); the SNS-to-PagerDuty forwarder's tests (python3)
+## test-rules: every generated Prometheus rule checked and unit-tested (SLO scenarios, platform alerts) by the real promtool; the alerts' precision, recall and time to detect over labelled scenarios replayed by Prometheus's rule engine (fails below 90%); the Alertmanager config checked and routed by the real amtool; every dashboard query parsed; every Loki ruler alert parsed by Loki's own LogQL parser (tools/logql); the SNS-to-PagerDuty forwarder's and the OpenSearch configurator's tests (python3)
 test-rules:
 	promtool=$$(./tools/promtool.sh) && replay=$$(./tools/promtool.sh replay) && amtool=$$(./tools/amtool.sh) && logql=$$(./tools/logql.sh) && \
 		PLATFORM_PROMTOOL=$$promtool PLATFORM_REPLAY=$$replay PLATFORM_AMTOOL=$$amtool PLATFORM_LOGQL=$$logql PLATFORM_RULES_REQUIRE=1 \
-		$(GO) test -count=1 -v -timeout 30m -run 'TestPromtool|TestAlertPrecision|TestAmtool|TestQueriesParse|TestForwarder|TestLogQL' \
-		./internal/promrules ./components/monitoring ./internal/dashboards ./components/paging ./components/logging
+		$(GO) test -count=1 -v -timeout 30m -run 'TestPromtool|TestAlertPrecision|TestAmtool|TestQueriesParse|TestForwarder|TestLogQL|TestConfigurator$$' \
+		./internal/promrules ./components/monitoring ./internal/dashboards ./components/paging ./components/logging ./components/search
 
 ## lint: gofmt and go vet
 lint:

@@ -89,18 +89,35 @@ func newObservability(ctx *pulumi.Context, e *environment, a observabilityArgs, 
 		roleArn := func(name string) pulumi.StringInput {
 			return pulumi.String(e.namer.ARN("iam", "role/"+e.namer.Name(naming.IAMRole, name)))
 		}
+		// The domain's master user is the configurator, which writes its
+		// security configuration and index policy as code.
+		configurator, err := search.NewConfiguratorRole(ctx, "search-config", &search.ConfiguratorRoleArgs{Namer: e.namer, PermissionBoundaryArn: a.boundary}, home)
+		if err != nil {
+			return err
+		}
+		writers := []pulumi.StringInput{roleArn("logging-" + logging.FluentBit), roleArn("eks-audit-firehose")}
 		domain, err = search.NewDomain(ctx, "search", &search.DomainArgs{
 			Namer: e.namer, Production: cfg.IsProduction(), EngineVersion: s.EngineVersion,
 			InstanceType: s.InstanceType, InstanceCount: s.InstanceCount, AZCount: s.Zones,
 			DedicatedMasters: *s.DedicatedMasters, MasterType: s.MasterType, VolumeGi: s.VolumeGi,
 			KmsKeyArn: logsKey, LogRetentionDays: lc.AuditRetentionDays, RetentionDays: lc.AuditRetentionDays,
 			SubnetIDs: subnetsInZones(a.vpc, s.Zones), VpcID: a.vpc.VpcID, VpcCidr: cfg.Network.VpcCidr,
-			MasterRoleArn:  a.adminRole,
-			WriterRoleArns: []pulumi.StringInput{roleArn("logging-" + logging.FluentBit), roleArn("eks-audit-firehose")},
+			MasterRoleArn:  configurator.Arn,
+			AdminRoleArns:  []pulumi.StringInput{a.adminRole},
+			WriterRoleArns: writers,
 			ReaderRoleArns: []pulumi.StringInput{a.auditorRole},
 			Protect:        cfg.ProtectStateful(),
 		}, home)
 		if err != nil {
+			return err
+		}
+		if err := search.NewSecurityConfig(ctx, "search-config", &search.SecurityConfigArgs{
+			Namer: e.namer, Role: configurator, Domain: domain, IndexPatterns: search.DefaultIndexPatterns,
+			AdminRoleArns: []pulumi.StringInput{a.adminRole}, WriterRoleArns: writers, ReaderRoleArns: []pulumi.StringInput{a.auditorRole},
+			SubnetIDs: subnetsInZones(a.vpc, s.Zones), VpcID: a.vpc.VpcID, VpcCidr: cfg.Network.VpcCidr,
+			LogsKmsKeyArn: logsKey, LogRetentionDays: lc.AuditRetentionDays,
+			DependsOn: []pulumi.Resource{domain.Policy},
+		}, home); err != nil {
 			return err
 		}
 		searchRef = &logging.Search{Endpoint: domain.Endpoint, DomainArn: domain.Arn}

@@ -78,8 +78,12 @@ type DomainArgs struct {
 	VpcID   pulumi.StringInput
 	VpcCidr string
 	// MasterRoleArn is the fine-grained access control master user: the
-	// platform admin role. It maps the other roles inside OpenSearch.
+	// security configurator's role (NewSecurityConfig), which maps the
+	// other roles inside OpenSearch as code.
 	MasterRoleArn pulumi.StringInput
+	// AdminRoleArns (the platform admins) reach every path, like the
+	// master; inside OpenSearch the configurator maps them to all_access.
+	AdminRoleArns []pulumi.StringInput
 	// WriterRoleArns (Fluent Bit's Pod Identity role, and the role of the
 	// Firehose stream that delivers the EKS audit log) and ReaderRoleArns
 	// (auditors) are the only other principals the access policy admits.
@@ -292,7 +296,7 @@ func (a DomainArgs) Validate() error {
 	if len(a.WriterRoleArns) == 0 {
 		add("writerRoleArns: name the log shippers' roles (Fluent Bit's Pod Identity role)")
 	}
-	for field, roles := range map[string][]pulumi.StringInput{"writerRoleArns": a.WriterRoleArns, "readerRoleArns": a.ReaderRoleArns} {
+	for field, roles := range map[string][]pulumi.StringInput{"adminRoleArns": a.AdminRoleArns, "writerRoleArns": a.WriterRoleArns, "readerRoleArns": a.ReaderRoleArns} {
 		for i, r := range roles {
 			if r == nil {
 				add("%s[%d]: is nil: name an IAM role", field, i)
@@ -352,6 +356,8 @@ type Domain struct {
 	// indices: hot, then deleted after RetentionDays. The component that
 	// configures the domain through its REST API applies it.
 	IndexPolicy string
+	// Policy is the domain's access policy (what a client waits for).
+	Policy *opensearch.DomainPolicy
 }
 
 // NewDomain creates the domain with its security group, log groups, the
@@ -553,23 +559,26 @@ func build(ctx *pulumi.Context, name string, a DomainArgs, d *Domain) error {
 	d.DomainName = domain.DomainName
 	d.Endpoint = domain.Endpoint
 
-	principals := make([]any, 0, 1+len(a.WriterRoleArns)+len(a.ReaderRoleArns))
+	principals := make([]any, 0, 1+len(a.AdminRoleArns)+len(a.WriterRoleArns)+len(a.ReaderRoleArns))
 	principals = append(principals, a.MasterRoleArn)
+	for _, r := range a.AdminRoleArns {
+		principals = append(principals, r)
+	}
 	for _, r := range a.WriterRoleArns {
 		principals = append(principals, r)
 	}
 	for _, r := range a.ReaderRoleArns {
 		principals = append(principals, r)
 	}
-	writers := len(a.WriterRoleArns)
+	admins, writers := 1+len(a.AdminRoleArns), len(a.WriterRoleArns)
 	access := pulumi.All(principals...).ApplyT(func(v []any) (string, error) {
 		strs := make([]string, len(v))
 		for i, s := range v {
 			strs[i], _ = s.(string)
 		}
-		return AccessPolicy(domainArn, strs[0], strs[1:1+writers], strs[1+writers:])
+		return AccessPolicy(domainArn, strs[:admins], strs[admins:admins+writers], strs[admins+writers:])
 	}).(pulumi.StringOutput)
-	_, err = opensearch.NewDomainPolicy(ctx, name, &opensearch.DomainPolicyArgs{
+	d.Policy, err = opensearch.NewDomainPolicy(ctx, name, &opensearch.DomainPolicyArgs{
 		DomainName:     domain.DomainName,
 		AccessPolicies: access,
 	}, parent)
@@ -608,7 +617,7 @@ var (
 // an IAM role ARN: a wildcard or an empty value is an error, so a role ARN
 // that resolves badly at deploy fails the deployment instead of opening
 // the domain.
-func AccessPolicy(domainArn, master string, writers, readers []string) (string, error) {
+func AccessPolicy(domainArn string, masters, writers, readers []string) (string, error) {
 	var errs []error
 	check := func(field string, arns []string) {
 		for i, arn := range arns {
@@ -617,8 +626,11 @@ func AccessPolicy(domainArn, master string, writers, readers []string) (string, 
 			}
 		}
 	}
-	if !rolePattern.MatchString(master) {
-		errs = append(errs, fmt.Errorf("masterRoleArn: the access policy names IAM roles only, got %q", master))
+	if len(masters) == 0 || !rolePattern.MatchString(masters[0]) {
+		errs = append(errs, fmt.Errorf("masterRoleArn: the access policy names IAM roles only, got %q", strings.Join(masters[:min(1, len(masters))], "")))
+	}
+	if len(masters) > 1 {
+		check("adminRoleArns", masters[1:])
 	}
 	if len(writers) == 0 {
 		errs = append(errs, errors.New("writerRoleArns: name at least one writer"))
@@ -630,7 +642,7 @@ func AccessPolicy(domainArn, master string, writers, readers []string) (string, 
 	}
 	paths := domainArn + "/*"
 	statements := []policydoc.Statement{
-		{Sid: "PlatformAdmin", Effect: policydoc.Allow, Principal: policydoc.AWS(master), Action: "es:ESHttp*", Resource: paths},
+		{Sid: "PlatformAdmin", Effect: policydoc.Allow, Principal: policydoc.AWS(masters...), Action: "es:ESHttp*", Resource: paths},
 		{Sid: "LogShippersWrite", Effect: policydoc.Allow, Principal: policydoc.AWS(writers...), Action: writerActions, Resource: paths},
 	}
 	if len(readers) > 0 {

@@ -271,12 +271,12 @@ func TestAccessPolicyNamesRolesOnly(t *testing.T) {
 // ARN that resolves to a wildcard or nothing fails instead of opening the
 // domain.
 func TestAccessPolicyRejectsWildcards(t *testing.T) {
-	_, err := AccessPolicy(domainARN, "*", []string{fluentBit, ""}, []string{"arn:aws:iam::111122223333:user/bob"})
+	_, err := AccessPolicy(domainARN, []string{"*", "arn:aws:iam::111122223333:role/*"}, []string{fluentBit, ""}, []string{"arn:aws:iam::111122223333:user/bob"})
 	require.Error(t, err)
-	for _, want := range []string{`masterRoleArn: the access policy names IAM roles only, got "*"`, `writerRoleArns[1]`, `readerRoleArns[0]`} {
+	for _, want := range []string{`masterRoleArn: the access policy names IAM roles only, got "*"`, `adminRoleArns[0]`, `writerRoleArns[1]`, `readerRoleArns[0]`} {
 		assert.Contains(t, err.Error(), want)
 	}
-	_, err = AccessPolicy(domainARN, adminRole, nil, nil)
+	_, err = AccessPolicy(domainARN, []string{adminRole}, nil, nil)
 	assert.ErrorContains(t, err, "writerRoleArns: name at least one writer")
 }
 

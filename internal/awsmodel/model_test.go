@@ -73,6 +73,7 @@ func TestReplaceOn(t *testing.T) {
 		{"aws:cloudwatch/logStream:LogStream", []string{"logGroupName", "name"}, nil},
 		{"aws:s3/bucketObjectv2:BucketObjectv2", []string{"bucket", "key"}, []string{"content", "source", "kmsKeyId", "serverSideEncryption", "tags"}},
 		{"aws:lambda/function:Function", []string{"name", "packageType"}, []string{"runtime", "handler", "role", "code", "memorySize", "timeout", "vpcConfig", "environment"}},
+		{"aws:lambda/invocation:Invocation", []string{"functionName", "triggers"}, []string{"lifecycleScope", "terraformKey"}},
 		{"aws:sns/topicSubscription:TopicSubscription", []string{"endpoint", "protocol", "topic"}, []string{"filterPolicy", "rawMessageDelivery", "redrivePolicy"}},
 		{"aws:eks/accessEntry:AccessEntry", []string{"clusterName", "principalArn", "type"}, []string{"kubernetesGroups", "tags"}},
 		{"aws:eks/accessPolicyAssociation:AccessPolicyAssociation", []string{"accessScope", "clusterName", "policyArn", "principalArn"}, nil},

@@ -141,10 +141,11 @@ var replaceOn = map[string][]string{
 	"aws:securityhub/account:Account":                             {"enableDefaultStandards"}, // source: internal/service/securityhub/account.go
 	"aws:securityhub/standardsSubscription:StandardsSubscription": {"standardsArn"},           // source: internal/service/securityhub/standards_subscription.go
 
-	"aws:sns/topic:Topic":                         {"fifoTopic", "name", "namePrefix"}, // source: internal/service/sns/topic.go; schema in var topicSchema
-	"aws:sns/topicSubscription:TopicSubscription": {"endpoint", "protocol", "topic"},   // source: internal/service/sns/topic_subscription.go; schema in var subscriptionSchema; topic = TF topic_arn
-	"aws:sqs/queue:Queue":                         {"fifoQueue", "name", "namePrefix"}, // source: internal/service/sqs/queue.go; schema in var queueSchema
-	"aws:lambda/function:Function":                {"name", "packageType"},             // source: internal/service/lambda/function.go; name = TF function_name
+	"aws:sns/topic:Topic":                         {"fifoTopic", "name", "namePrefix"},       // source: internal/service/sns/topic.go; schema in var topicSchema
+	"aws:sns/topicSubscription:TopicSubscription": {"endpoint", "protocol", "topic"},         // source: internal/service/sns/topic_subscription.go; schema in var subscriptionSchema; topic = TF topic_arn
+	"aws:sqs/queue:Queue":                         {"fifoQueue", "name", "namePrefix"},       // source: internal/service/sqs/queue.go; schema in var queueSchema
+	"aws:lambda/function:Function":                {"name", "packageType"},                   // source: internal/service/lambda/function.go; name = TF function_name
+	"aws:lambda/invocation:Invocation":            {"functionName", "qualifier", "triggers"}, // source: internal/service/lambda/invocation.go; input replaces only through CustomizeDiff (CREATE_ONLY scope): the platform changes triggers with it
 	// Every argument: the resource has no update (function_name is "function" in Pulumi).
 	"aws:lambda/permission:Permission": {"action", "eventSourceToken", "function", "functionUrlAuthType", "principal", "principalOrgId", "qualifier", "sourceAccount", "sourceArn", "statementId", "statementIdPrefix"}, // source: internal/service/lambda/permission.go
 	"aws:sns/topicPolicy:TopicPolicy":  {"arn"},                                                                                                                                                                         // source: internal/service/sns/topic_policy.go
