@@ -2,9 +2,6 @@ package paging
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -126,14 +123,5 @@ func TestInvalidPagingArgs(t *testing.T) {
 // TestForwarder runs the forwarder's own unit tests (forwarder_test.py)
 // with python3; make test-rules requires it.
 func TestForwarder(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("PLATFORM_RULES_REQUIRE") != "" {
-			t.Fatal("python3 is missing: apt-get install python3")
-		}
-		t.Skip("python3 is missing")
-	}
-	out, err := exec.Command(python, "-m", "unittest", "-v", "forwarder_test").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	t.Logf("%s", strings.TrimSpace(string(out)))
+	plantest.PythonTests(t, "forwarder_test")
 }

@@ -2,8 +2,6 @@ package search
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -114,14 +112,5 @@ func TestSecurityConfigValidation(t *testing.T) {
 
 // TestConfigurator runs the function's own unit tests (python3).
 func TestConfigurator(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("PLATFORM_RULES_REQUIRE") != "" {
-			t.Fatal("python3 is missing: apt-get install python3")
-		}
-		t.Skip("python3 is missing")
-	}
-	out, err := exec.Command(python, "-m", "unittest", "-v", "configure_test").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	t.Logf("%s", strings.TrimSpace(string(out)))
+	plantest.PythonTests(t, "configure_test")
 }

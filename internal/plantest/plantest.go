@@ -5,6 +5,7 @@ package plantest
 
 import (
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -172,4 +173,23 @@ func AssertProviders(t testing.TB, p *plan.Plan, region string) {
 			assert.Contains(t, r.Provider, "pulumi:providers:aws::aws-"+region, "%s takes the stack's provider", r.Name)
 		}
 	}
+}
+
+// PythonTests runs a Python test module of the package's directory with
+// python3 -m unittest (a component's Lambda code): skipped without
+// python3, unless PLATFORM_RULES_REQUIRE says the run must have it.
+func PythonTests(t testing.TB, module string) {
+	t.Helper()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("PLATFORM_RULES_REQUIRE") != "" {
+			t.Fatal("python3 is missing: apt-get install python3")
+		}
+		t.Skip("python3 is missing")
+	}
+	out, err := exec.Command(python, "-m", "unittest", "-v", module).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 -m unittest %s: %v\n%s", module, err, out)
+	}
+	t.Logf("%s", strings.TrimSpace(string(out)))
 }
