@@ -646,6 +646,52 @@ func fixtures() []fixture {
 			R(tSyntheticsCanary, "api", in{"artifactS3Location": "s3://artifacts/api", "successRetentionPeriod": 14.0, "failureRetentionPeriod": 31.0}),
 			bucket("artifacts", nil), expires("artifacts", 31.0+1)),
 		fail("log-store-retention-within-lifecycle", "retention not a duration", loki("a month", "logs"), bucket("logs", nil)),
+
+		pass("ecr-immutable-tags", "immutable", ecrRepo(nil)),
+		pass("ecr-immutable-tags", "immutable with exclusions", ecrRepo(in{"imageTagMutability": "IMMUTABLE_WITH_EXCLUSION"})),
+		fail("ecr-immutable-tags", "mutable", ecrRepo(in{"imageTagMutability": "MUTABLE"})),
+		fail("ecr-immutable-tags", "unset is mutable", ecrRepo(in{"imageTagMutability": nil})),
+		pass("ecr-immutable-tags", "replication template", ecrTemplate(nil)),
+		pass("ecr-immutable-tags", "mutable pull-through cache template", ecrTemplate(in{"prefix": "quay", "appliedFors": list("PULL_THROUGH_CACHE"), "imageTagMutability": "MUTABLE"})),
+		fail("ecr-immutable-tags", "mutable replication template", ecrTemplate(in{"imageTagMutability": "MUTABLE"})),
+		fail("ecr-immutable-tags", "mutable template for cache and replication", ecrTemplate(in{"appliedFors": list("PULL_THROUGH_CACHE", "REPLICATION"), "imageTagMutability": "MUTABLE"})),
+
+		pass("ecr-kms-encryption", "kms key", ecrRepo(nil)),
+		fail("ecr-kms-encryption", "default AES256", ecrRepo(in{"encryptionConfigurations": nil})),
+		fail("ecr-kms-encryption", "explicit AES256", ecrRepo(in{"encryptionConfigurations": list(in{"encryptionType": "AES256"})})),
+		fail("ecr-kms-encryption", "aws-managed key", ecrRepo(in{"encryptionConfigurations": list(in{"encryptionType": "KMS"})})),
+		pass("ecr-kms-encryption", "template with key and role", ecrTemplate(nil)),
+		fail("ecr-kms-encryption", "template without key", ecrTemplate(in{"encryptionConfigurations": nil})),
+		fail("ecr-kms-encryption", "template without creation role", ecrTemplate(in{"customRoleArn": nil})),
+
+		pass("ecr-lifecycle-policy", "repository with a lifecycle policy", ecrRepo(nil), ecrLifecycle("platform/mita-backend", ecrRules)),
+		pass("ecr-lifecycle-policy", "by property dependency in a preview",
+			previewed(ecrRepo(nil)), dependsOn(ecrLifecycle(UnknownSentinel, ecrRules), map[string][]string{"repository": {urnOf(tECRRepository, "mita-backend")}})),
+		fail("ecr-lifecycle-policy", "repository without a lifecycle policy", ecrRepo(nil)),
+		fail("ecr-lifecycle-policy", "lifecycle policy of another repository", ecrRepo(nil), ecrLifecycle("platform/other", ecrRules)),
+		fail("ecr-lifecycle-policy", "lifecycle policy without rules", ecrRepo(nil), ecrLifecycle("platform/mita-backend", `{"rules":[]}`)),
+		pass("ecr-lifecycle-policy", "template with a lifecycle policy", ecrTemplate(nil)),
+		fail("ecr-lifecycle-policy", "template without a lifecycle policy", ecrTemplate(in{"lifecyclePolicy": nil})),
+
+		pass("ecr-scan-on-push", "repository scans on push", ecrRepo(nil)),
+		pass("ecr-scan-on-push", "enhanced registry scanning covers it", ecrRepo(in{"imageScanningConfiguration": nil}), ecrScanning(nil)),
+		pass("ecr-scan-on-push", "enhanced filter matches the name", ecrRepo(in{"imageScanningConfiguration": nil}),
+			ecrScanning(in{"rules": list(in{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": list(in{"filter": "platform/*", "filterType": "WILDCARD"})})})),
+		fail("ecr-scan-on-push", "no scanning", ecrRepo(in{"imageScanningConfiguration": in{"scanOnPush": false}})),
+		fail("ecr-scan-on-push", "basic registry scanning does not count", ecrRepo(in{"imageScanningConfiguration": nil}), ecrScanning(in{"scanType": "BASIC"})),
+		fail("ecr-scan-on-push", "filter does not match", ecrRepo(in{"imageScanningConfiguration": nil}),
+			ecrScanning(in{"rules": list(in{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": list(in{"filter": "quay/*", "filterType": "WILDCARD"})})})),
+		fail("ecr-scan-on-push", "scanning of another region",
+			append(withProvider(ecrRepo(in{"imageScanningConfiguration": nil}), "us-east-1"), withProvider(ecrScanning(nil), "us-west-2")...)...),
+
+		pass("ecr-enhanced-scanning", "enhanced on push and continuously", ecrScanning(nil)),
+		fail("ecr-enhanced-scanning", "basic", ecrScanning(in{"scanType": "BASIC"})),
+		fail("ecr-enhanced-scanning", "no continuous scan",
+			ecrScanning(in{"rules": list(in{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": list(in{"filter": "*", "filterType": "WILDCARD"})})})),
+		fail("ecr-enhanced-scanning", "only some repositories",
+			ecrScanning(in{"rules": list(
+				in{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": list(in{"filter": "platform/*", "filterType": "WILDCARD"})},
+				in{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": list(in{"filter": "*", "filterType": "WILDCARD"})})})),
 	}
 }
 
@@ -718,4 +764,58 @@ func fisTemplate(extra in) Resource {
 		}
 	}
 	return R(tFISTemplate, "chaos", inputs)
+}
+
+// ecrRules is the lifecycle policy components/registry writes.
+const ecrRules = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},{"rulePriority":2,"selection":{"tagStatus":"tagged","tagPrefixList":["v"],"countType":"imageCountMoreThan","countNumber":30},"action":{"type":"expire"}}]}`
+
+// withInputs replaces inputs of a fixture's defaults (nil removes one).
+func withInputs(inputs, extra in) in {
+	for k, v := range extra {
+		if v == nil {
+			delete(inputs, k)
+		} else {
+			inputs[k] = v
+		}
+	}
+	return inputs
+}
+
+// ecrRepo is a repository as components/registry builds it.
+func ecrRepo(extra in) Resource {
+	return R(tECRRepository, "mita-backend", withInputs(in{
+		"name":                       "platform/mita-backend",
+		"imageTagMutability":         "IMMUTABLE",
+		"encryptionConfigurations":   list(in{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:us-east-1:1:key/data"}),
+		"imageScanningConfiguration": in{"scanOnPush": true},
+		"forceDelete":                false,
+	}, extra))
+}
+
+// ecrLifecycle is a lifecycle policy of the repository named repo.
+func ecrLifecycle(repo, policy string) Resource {
+	return R(tECRLifecyclePolicy, "mita-backend", in{"repository": repo, "policy": policy})
+}
+
+// ecrTemplate is the replication template components/registry builds.
+func ecrTemplate(extra in) Resource {
+	return R(tECRCreationTemplate, "replication", withInputs(in{
+		"prefix":                   "platform",
+		"appliedFors":              list("REPLICATION"),
+		"imageTagMutability":       "IMMUTABLE",
+		"encryptionConfigurations": list(in{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:us-west-2:1:key/data"}),
+		"customRoleArn":            "arn:aws:iam::1:role/platform-prod-usw2-ecr-repository-creation",
+		"lifecyclePolicy":          ecrRules,
+	}, extra))
+}
+
+// ecrScanning is enhanced registry scanning on push and continuously.
+func ecrScanning(extra in) Resource {
+	every := list(in{"filter": "*", "filterType": "WILDCARD"})
+	return R(tECRRegistryScanning, "registry", withInputs(in{
+		"scanType": "ENHANCED",
+		"rules": list(
+			in{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": every},
+			in{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": every}),
+	}, extra))
 }

@@ -118,6 +118,11 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	}, out); err != nil {
 		return nil, err
 	}
+	// The replicas' repositories are created here by the primary's
+	// replication, through this region's creation template.
+	if err := newRegistry(ctx, e, keys, requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"), "", home); err != nil {
+		return nil, err
+	}
 	if err := newPaging(ctx, e, keys, out, requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"), home); err != nil {
 		return nil, err
 	}

@@ -166,6 +166,9 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	}, out); err != nil {
 		return nil, err
 	}
+	if err := newRegistry(ctx, e, keys, out["permissionBoundaryArn"].(pulumi.StringInput), cfg.DRRegion, home); err != nil {
+		return nil, err
+	}
 	if err := newPaging(ctx, e, keys, out, out["permissionBoundaryArn"].(pulumi.StringInput), home); err != nil {
 		return nil, err
 	}

@@ -74,6 +74,8 @@ func TestReplaceOn(t *testing.T) {
 		{"aws:s3/bucketObjectv2:BucketObjectv2", []string{"bucket", "key"}, []string{"content", "source", "kmsKeyId", "serverSideEncryption", "tags"}},
 		{"aws:lambda/function:Function", []string{"name", "packageType"}, []string{"runtime", "handler", "role", "code", "memorySize", "timeout", "vpcConfig", "environment"}},
 		{"aws:lambda/invocation:Invocation", []string{"functionName", "triggers"}, []string{"lifecycleScope", "terraformKey"}},
+		{"aws:ecr/repository:Repository", []string{"name", "encryptionConfigurations"}, []string{"imageTagMutability", "imageScanningConfiguration", "forceDelete", "tags"}},
+		{"aws:ecr/lifecyclePolicy:LifecyclePolicy", []string{"policy", "repository"}, nil},
 		{"aws:sns/topicSubscription:TopicSubscription", []string{"endpoint", "protocol", "topic"}, []string{"filterPolicy", "rawMessageDelivery", "redrivePolicy"}},
 		{"aws:eks/accessEntry:AccessEntry", []string{"clusterName", "principalArn", "type"}, []string{"kubernetesGroups", "tags"}},
 		{"aws:eks/accessPolicyAssociation:AccessPolicyAssociation", []string{"accessScope", "clusterName", "policyArn", "principalArn"}, nil},

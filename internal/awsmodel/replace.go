@@ -68,6 +68,14 @@ var replaceOn = map[string][]string{
 	"aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": {"destinationArn", "logGroup", "name"},  // source: internal/service/logs/subscription_filter.go; logGroup = TF log_group_name
 	"aws:cloudwatch/metricAlarm:MetricAlarm":                     {"name"},                                // source: internal/service/cloudwatch/metric_alarm.go; name = TF alarm_name
 
+	"aws:ecr/repository:Repository":                                       {"encryptionConfigurations", "name"},                                       // source: internal/service/ecr/repository.go; every encryption_configuration attribute is ForceNew
+	"aws:ecr/lifecyclePolicy:LifecyclePolicy":                             {"policy", "repository"},                                                   // source: internal/service/ecr/lifecycle_policy.go
+	"aws:ecr/repositoryPolicy:RepositoryPolicy":                           {"repository"},                                                             // source: internal/service/ecr/repository_policy.go
+	"aws:ecr/pullThroughCacheRule:PullThroughCacheRule":                   {"ecrRepositoryPrefix", "upstreamRegistryUrl", "upstreamRepositoryPrefix"}, // source: internal/service/ecr/pull_through_cache_rule.go
+	"aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate":       {"prefix"},                                                                 // source: internal/service/ecr/repository_creation_template.go
+	"aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration": {},                                                                         // source: internal/service/ecr/registry_scanning_configuration.go; nothing ForceNew
+	"aws:ecr/replicationConfiguration:ReplicationConfiguration":           {},                                                                         // source: internal/service/ecr/replication_configuration.go; nothing ForceNew
+
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"vpcId"}, // source: internal/service/ec2/vpc_default_security_group.go
 	"aws:ec2/eip:Eip":                                     {"address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool", "vpc"},                                                                                                                                                                            // source: internal/service/ec2/ec2_eip.go; vpc: deprecated v5 attribute, ForceNew
 	"aws:ec2/flowLog:FlowLog":                             {"deliverCrossAccountRole", "destinationOptions", "eniId", "iamRoleArn", "logDestination", "logDestinationType", "logFormat", "logGroupName", "maxAggregationInterval", "subnetId", "trafficType", "transitGatewayAttachmentId", "transitGatewayId", "vpcId"}, // source: internal/service/ec2/vpc_flow_log.go; logGroupName: deprecated v5 attribute, ForceNew
