@@ -3,14 +3,14 @@ GO ?= go
 # E2E_BIN holds the executables the real-engine run puts on PATH.
 E2E_BIN := $(CURDIR)/bin/e2e
 
-.PHONY: test unit fuzz e2e e2e-tools test-k8s test-rules lint plan plan-dr check check-dr golden bench bench-scale build
+.PHONY: test unit fuzz e2e e2e-tools test-k8s test-rules test-workflows check-manifests lint plan plan-dr check check-dr golden bench bench-scale build
 
 # FUZZTIME is how long each fuzz target runs in make fuzz (and make test).
 FUZZTIME ?= 15s
 FUZZ_TARGETS := FuzzReadPreview FuzzReadState FuzzPackConfig
 
-## test: formatting, vet, the unit and whole-stack tests, the fuzzers, the real-engine run, the real API server, the real rule engine
-test: lint unit fuzz e2e test-k8s test-rules
+## test: formatting, vet, the unit and whole-stack tests, the fuzzers, the real-engine run, the real API server, the real rule engine, the workflows
+test: lint unit fuzz e2e test-k8s test-rules test-workflows
 
 ## unit: every test but the real-engine run (components, config, policies, whole stacks under mocks)
 unit:
@@ -52,6 +52,18 @@ test-rules:
 		PLATFORM_PROMTOOL=$$promtool PLATFORM_REPLAY=$$replay PLATFORM_AMTOOL=$$amtool PLATFORM_LOGQL=$$logql PLATFORM_RULES_REQUIRE=1 \
 		$(GO) test -count=1 -v -timeout 30m -run 'TestPromtool|TestAlertPrecision|TestAmtool|TestQueriesParse|TestForwarder|TestLogQL|TestConfigurator$$' \
 		./internal/promrules ./components/monitoring ./internal/dashboards ./components/paging ./components/logging ./components/search
+
+## test-workflows: the workflows and Dependabot config against control 84 (SHA pins, per-job permissions, OIDC), and actionlint over them
+test-workflows:
+	actionlint=$$(./tools/actionlint.sh) && PLATFORM_ACTIONLINT=$$actionlint PLATFORM_E2E_REQUIRE=1 \
+		$(GO) test -count=1 -v -run 'TestWorkflows' ./tests
+
+## check-manifests: the pack's Kubernetes policies over every release overlay Argo CD syncs (deploy/*/overlays/*)
+check-manifests:
+	@for dir in deploy/*/overlays/*/; do \
+		echo "platform check --manifests $$dir"; \
+		$(GO) run ./cmd/platform check --manifests "$$dir" || exit 1; \
+	done
 
 ## lint: gofmt and go vet
 lint:

@@ -28,8 +28,9 @@ const (
 	tHelmChartV4   = "kubernetes:helm.sh/v4:Chart"
 )
 
-// workloadTypes are the resources that carry a pod spec.
-var workloadTypes = []string{tPod, tDeployment, tStatefulSet, tDaemonSet, tReplicaSet, tJob, tCronJob}
+// workloadTypes are the resources that carry a pod spec. An Argo Rollout
+// carries its pod template at spec.template, as a Deployment does.
+var workloadTypes = []string{tPod, tDeployment, tStatefulSet, tDaemonSet, tReplicaSet, tJob, tCronJob, tRollout}
 
 // systemNamespaces belong to Kubernetes and EKS, not to workloads.
 var systemNamespaces = []string{"kube-system", "kube-public", "kube-node-lease", "default"}
@@ -263,35 +264,23 @@ func init() {
 		},
 		&Policy{
 			Name:        "k8s-pdb-and-hpa",
-			Description: "Deployments have a PodDisruptionBudget and an autoscaler with at least two replicas.",
+			Description: "Deployments and Rollouts have a PodDisruptionBudget and an autoscaler (HPA or KEDA ScaledObject) with at least two replicas.",
 			Severity:    Medium, Enforcement: Advisory, Control: 73,
 			Frameworks:  []string{"kube-score", "Polaris", "platform success criterion"},
-			Remediation: "Add a PodDisruptionBudget selecting the pods and a HorizontalPodAutoscaler with minReplicas 2 or more.",
+			Remediation: "Add a PodDisruptionBudget selecting the pods and a HorizontalPodAutoscaler (minReplicas) or ScaledObject (minReplicaCount) of 2 or more.",
 			Stack: func(c *Check, s *Stack) {
-				for _, d := range s.OfType(tDeployment) {
-					labels := d.Get("spec", "template", "metadata", "labels").Map()
-					ns := namespaceOf(d)
-					hasPDB := false
-					for _, p := range namespaced(s, tPDB, ns) {
-						if selects(p.Get("spec", "selector", "matchLabels").Map(), labels) {
-							hasPDB = true
-						}
+				for _, d := range s.OfType(tDeployment, tRollout) {
+					if managedByRollout(s, d) {
+						continue // a Rollout's workloadRef: the Rollout runs its pods
 					}
-					if !hasPDB {
-						c.Fail(d, "no PodDisruptionBudget covers the deployment's pods")
+					targeted, atLeastTwo := autoscaledToTwo(s, d)
+					// An autoscaled workload's budget is scaling-has-pdb's
+					// (control 82), judged from its autoscaler.
+					if !targeted && !coveredByPDB(s, namespaceOf(d), podLabels(s, d)) {
+						c.Fail(d, "no PodDisruptionBudget covers the %s's pods", strings.ToLower(shortType(d.Type)))
 					}
-					hpaOK := false
-					for _, h := range namespaced(s, tHPA, ns) {
-						target := h.Get("spec", "scaleTargetRef")
-						if target.At("kind").Str() != "Deployment" || target.At("name").Str() != d.Get("metadata", "name").Str() {
-							continue
-						}
-						if n, ok := h.Get("spec", "minReplicas").Num(); ok && n >= 2 {
-							hpaOK = true
-						}
-					}
-					if !hpaOK {
-						c.Fail(d, "no autoscaler keeps at least two replicas of the deployment")
+					if !atLeastTwo {
+						c.Fail(d, "no autoscaler keeps at least two replicas of the %s", strings.ToLower(shortType(d.Type)))
 					}
 				}
 			},
@@ -340,17 +329,4 @@ func forEachNamespace(check func(c *Check, s *Stack, ns *Resource, name string))
 			check(c, s, ns, name)
 		}
 	}
-}
-
-// selects reports whether a label selector matches labels.
-func selects(selector map[string]any, labels map[string]any) bool {
-	if len(selector) == 0 {
-		return false
-	}
-	for k, v := range selector {
-		if labels[k] != v {
-			return false
-		}
-	}
-	return true
 }

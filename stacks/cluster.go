@@ -12,6 +12,7 @@ import (
 	"platform/components/addons"
 	"platform/components/baseline"
 	"platform/components/cluster"
+	"platform/components/delivery"
 	"platform/components/kms"
 	"platform/components/logging"
 	"platform/components/monitoring"
@@ -122,7 +123,7 @@ func monitoringArgs(e *environment, c *cluster.Cluster, sc *cluster.StorageClass
 	runbooks := promrules.Runbooks{Base: m.RunbookBaseURL}
 	rules := map[string][]promrules.Group{"platform": {promrules.Platform(runbooks), promrules.Operations()}}
 	var services []dashboards.Service
-	for _, svc := range m.SLOs {
+	for _, svc := range e.cfg.ServiceSLOs() {
 		threshold, _ := strconv.ParseFloat(svc.LatencyThresholdSeconds, 64) // validated
 		services = append(services, dashboards.Service{Name: svc.Service, Availability: svc.Availability, Latency: svc.Latency, LatencyThresholdSecond: threshold})
 		for _, slo := range svc.SLOs() {
@@ -191,6 +192,16 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 			n.Kubelets = n.Kubelets || ad.Kubelets
 			n.IntraNamespace = n.IntraNamespace || ad.IntraNamespace
 		}
+		if name == delivery.Namespace {
+			// Argo CD clones from GitHub and signs in with the identity
+			// provider over HTTPS (the same 0.0.0.0/0:443 egress as AWS
+			// APIs); KEDA serves the API server; the analyses and KEDA
+			// query Prometheus (a Flow below).
+			needs := delivery.Needs(name)
+			n.WebhookPorts = append(n.WebhookPorts, needs.WebhookPorts...)
+			n.AWSAPIs = n.AWSAPIs || needs.InternetHTTPS || needs.AWSAPIs
+			n.IntraNamespace = n.IntraNamespace || needs.IntraNamespace
+		}
 		if name == logging.Namespace {
 			// Fluent Bit writes to S3 (and the search domain, in the VPC).
 			n.AWSAPIs = true
@@ -218,16 +229,19 @@ func baselineArgs(e *environment, vpc *network.Vpc) *baseline.BaselineArgs {
 			public = append(public, s.CIDR.String())
 		}
 	}
+	flows := []baseline.Flow{
+		// The node agent ships to Loki.
+		{From: logging.Namespace, To: logging.LokiNamespace, Ports: []int{3100}},
+		// Workloads send OTLP to the trace gateway and ask it for
+		// X-Ray sampling rules.
+		{From: baseline.Applications, To: tracing.Namespace, Ports: []int{tracing.OTLPGRPCPort, tracing.OTLPHTTPPort, tracing.XRayProxyPort}},
+	}
+	// Canary analyses and KEDA's Prometheus trigger query Prometheus.
+	flows = append(flows, delivery.Needs(delivery.Namespace).Flows...)
 	return &baseline.BaselineArgs{
 		Namespaces: namespaces, KubernetesVersion: e.cfg.Cluster.Version,
 		VpcCidr: e.cfg.Network.VpcCidr, DataCidrs: data, PublicCidrs: public, Registries: b.Registries,
-		Flows: []baseline.Flow{
-			// The node agent ships to Loki.
-			{From: logging.Namespace, To: logging.LokiNamespace, Ports: []int{3100}},
-			// Workloads send OTLP to the trace gateway and ask it for
-			// X-Ray sampling rules.
-			{From: baseline.Applications, To: tracing.Namespace, Ports: []int{tracing.OTLPGRPCPort, tracing.OTLPHTTPPort, tracing.XRayProxyPort}},
-		},
+		Flows: flows,
 	}
 }
 

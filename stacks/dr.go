@@ -126,6 +126,15 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	if err := newPaging(ctx, e, keys, out, requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"), home); err != nil {
 		return nil, err
 	}
+	// The services run here on the replicas: images replicated by ECR,
+	// secrets by Secrets Manager, data by S3, the database by RDS.
+	if err := newServices(ctx, e, servicesArgs{
+		layer: eks, provider: home, boundary: requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"),
+		dataBucketArn: requireOutput(primaryRef, cfg.PrimaryStack, "dataReplicaBucketArn"), dataKey: replicaKey(primaryRef, cfg.PrimaryStack, kms.Data),
+		databaseResourceID: data.database.ResourceID,
+	}); err != nil {
+		return nil, err
+	}
 	out["kmsKeyArns"] = keys.Arns
 	out["dataReplicaBucketName"] = primaryRef.GetStringOutput(pulumi.String("dataReplicaBucketName"))
 	out["auditReplicaBucketName"] = primaryRef.GetStringOutput(pulumi.String("auditReplicaBucketName"))

@@ -169,6 +169,16 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	if err := newRegistry(ctx, e, keys, out["permissionBoundaryArn"].(pulumi.StringInput), cfg.DRRegion, home); err != nil {
 		return nil, err
 	}
+	if err := newServices(ctx, e, servicesArgs{
+		layer: eks, provider: home, boundary: out["permissionBoundaryArn"].(pulumi.StringInput),
+		dataBucketArn: data.Arn, dataKey: keys.Arn(kms.Data), databaseResourceID: tier.database.ResourceID,
+		healthCheckID: out["apiHealthCheckId"].(pulumi.StringInput),
+		repositoryKey: keys.Arn(kms.Data), deployRole: out["deployRoleArn"].(pulumi.StringInput),
+		secretsKey: keys.Arn(kms.Secrets), replicaSecretsKey: replicaKeys.Arn(kms.Secrets), replicaRegion: cfg.DRRegion,
+		secretReaders: []string{externalSecretsRole(e.namer)}, replicaSecretReaders: []string{externalSecretsRole(drNamer)},
+	}); err != nil {
+		return nil, err
+	}
 	if err := newPaging(ctx, e, keys, out, out["permissionBoundaryArn"].(pulumi.StringInput), home); err != nil {
 		return nil, err
 	}

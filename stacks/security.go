@@ -92,6 +92,8 @@ func security(ctx *pulumi.Context, e *environment, a securityArgs, out pulumi.Ma
 		MaxSessionSeconds:      id.MaxSessionSeconds,
 		GitHubRepository:       id.GitHub.Repository,
 		GitHubBranch:           id.GitHub.Branch,
+		StateBucket:            id.GitHub.StateBucket,
+		StateKeyAliases:        id.GitHub.StateKeyAliases,
 		TrailLogGroupName:      au.TrailLogGroupName,
 		SecurityTopicArn:       topic.Arn,
 		ServiceControlPolicies: id.ServiceControlPolicies,
@@ -104,6 +106,7 @@ func security(ctx *pulumi.Context, e *environment, a securityArgs, out pulumi.Ma
 	out["adminRoleArn"] = ident.AdminRoleArn
 	out["auditorRoleArn"] = ident.AuditorRoleArn
 	out["deployRoleArn"] = ident.DeployRoleArn
+	out["previewRoleArn"] = ident.PreviewRoleArn
 	out["permissionBoundaryArn"] = ident.PermissionBoundaryArn
 	return nil
 }

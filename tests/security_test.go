@@ -40,7 +40,10 @@ func TestSecurityBaselinePerStack(t *testing.T) {
 
 	deploy, ok := prod.Named("aws:iam/role:Role", "identity-deploy")
 	require.True(t, ok)
-	assert.Contains(t, deploy.Inputs["assumeRolePolicy"], `"token.actions.githubusercontent.com:sub":"repo:example-fintech/platform:ref:refs/heads/main"`)
+	assert.Contains(t, deploy.Inputs["assumeRolePolicy"], `"token.actions.githubusercontent.com:sub":["repo:example-fintech/platform:ref:refs/heads/main","repo:example-fintech/platform:environment:production","repo:example-fintech/platform:environment:dr"]`)
+	preview, ok := prod.Named("aws:iam/role:Role", "identity-preview")
+	require.True(t, ok)
+	assert.Contains(t, preview.Inputs["assumeRolePolicy"], `"token.actions.githubusercontent.com:sub":"repo:example-fintech/platform:pull_request"`, "pull requests preview, never deploy")
 	for _, r := range prod.OfType("aws:iam/role:Role") {
 		if strings.HasPrefix(r.Name, "identity-") {
 			assert.NotEmpty(t, r.Inputs["permissionsBoundary"], "%s carries the boundary", r.Name)

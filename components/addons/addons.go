@@ -133,7 +133,7 @@ func podIdentity(ctx *pulumi.Context, name string, a AddonsArgs, ad Addon, aws, 
 
 // secretStore is the one ClusterSecretStore: Secrets Manager in the
 // stack's region with the operator's Pod Identity credentials, usable
-// from application namespaces and monitoring only.
+// from application namespaces, monitoring and delivery only.
 func secretStore(ctx *pulumi.Context, name string, a AddonsArgs, release *helmv3.Release, parent, k8s pulumi.ResourceOption) error {
 	_, err := apiextensions.NewCustomResource(ctx, name+"-secret-store", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("external-secrets.io/v1"),
@@ -143,7 +143,9 @@ func secretStore(ctx *pulumi.Context, name string, a AddonsArgs, release *helmv3
 			"provider": map[string]any{"aws": map[string]any{"service": "SecretsManager", "region": a.Namer.Region}},
 			"conditions": []any{
 				map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{baseline.TierLabel: "application"}}},
-				map[string]any{"namespaces": []any{"monitoring"}},
+				// Grafana's admin and PagerDuty's keys; Argo CD's
+				// single sign-on and repository credentials.
+				map[string]any{"namespaces": []any{"monitoring", "delivery"}},
 			},
 		}},
 	}, parent, k8s, pulumi.DependsOn([]pulumi.Resource{release}))

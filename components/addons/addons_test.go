@@ -226,7 +226,7 @@ func TestOtherReleases(t *testing.T) {
 	assert.Equal(t, map[string]any{"service": "SecretsManager", "region": "us-east-1"}, plantest.Input(store, "spec", "provider", "aws"))
 	assert.Equal(t, []any{
 		map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"platform/tier": "application"}}},
-		map[string]any{"namespaces": []any{"monitoring"}},
+		map[string]any{"namespaces": []any{"monitoring", "delivery"}},
 	}, plantest.Input(store, "spec", "conditions"), "only application namespaces and monitoring read secrets")
 
 	// Cluster Autoscaler: spot first, similar groups balanced, scale-down on.

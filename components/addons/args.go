@@ -89,11 +89,11 @@ func ValidateChart(c Chart) []ChartError {
 	return errs
 }
 
-// ValidateCharts checks that every add-on's chart is pinned to an exact
-// version from an https repository, and that no other chart is named.
-func ValidateCharts(charts map[string]Chart) []ChartError {
+// PinnedCharts checks that each of names has a chart pinned to an exact
+// version from an https repository (paths <name> and <name>.<field>).
+func PinnedCharts(charts map[string]Chart, names []string) []ChartError {
 	var errs []ChartError
-	for _, name := range Names() {
+	for _, name := range names {
 		c, ok := charts[name]
 		if !ok {
 			errs = append(errs, ChartError{name, "pin the chart: its repository and exact version"})
@@ -103,6 +103,13 @@ func ValidateCharts(charts map[string]Chart) []ChartError {
 			errs = append(errs, ChartError{name + "." + e.Path, e.Message})
 		}
 	}
+	return errs
+}
+
+// ValidateCharts checks that every add-on's chart is pinned to an exact
+// version from an https repository, and that no other chart is named.
+func ValidateCharts(charts map[string]Chart) []ChartError {
+	errs := PinnedCharts(charts, Names())
 	for _, name := range slices.Sorted(maps.Keys(charts)) {
 		if !slices.Contains(Names(), name) {
 			errs = append(errs, ChartError{name, fmt.Sprintf("not an add-on the platform installs (%s)", strings.Join(Names(), ", "))})

@@ -22,6 +22,9 @@ type Database struct {
 	// Arn and Identifier of the primary (or, in the dr stack, the replica).
 	Arn        pulumi.StringOutput
 	Identifier pulumi.StringOutput
+	// ResourceID is the instance's DbiResourceId, which IAM database
+	// authentication grants name (rds-db:connect).
+	ResourceID pulumi.StringOutput
 	// Address is the DNS name clients connect to.
 	Address pulumi.StringOutput
 	// SecurityGroupID admits clients; workloads' groups may be added later.
@@ -226,6 +229,7 @@ func build(ctx *pulumi.Context, name string, a DatabaseArgs, d *Database) error 
 	}
 	d.Arn = primary.Arn
 	d.Identifier = primary.Identifier
+	d.ResourceID = primary.ResourceId
 	d.Address = primary.Address
 
 	var alarms []observability.Alarm

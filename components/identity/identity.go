@@ -43,6 +43,13 @@ type IdentityArgs struct {
 	// role through GitHub Actions OIDC.
 	GitHubRepository string
 	GitHubBranch     string
+	// StateBucket is the Pulumi state bucket (bootstrap/) and
+	// StateKeyAliases the KMS aliases of its key and of the stacks'
+	// secrets provider, in both regions: the preview role, which pull
+	// requests of GitHubRepository assume, reads the state and decrypts
+	// the stacks' config through them, and reads no other data.
+	StateBucket     string
+	StateKeyAliases []string
 	// TrailLogGroupName and SecurityTopicArn wire the break-glass alarm;
 	// without a trail in this stack there is none.
 	TrailLogGroupName pulumi.StringInput
@@ -70,6 +77,7 @@ var (
 	principalPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role|root)(/.*)?$`)
 	repoPattern      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	branchPattern    = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
+	bucketPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 )
 
@@ -118,6 +126,17 @@ func (a IdentityArgs) Validate() error {
 	if !branchPattern.MatchString(a.GitHubBranch) {
 		add("github.branch: must be a branch name without wildcards, got %q", a.GitHubBranch)
 	}
+	if a.StateBucket != "" && !bucketPattern.MatchString(a.StateBucket) {
+		add("github.stateBucket: must be the state bucket's name, got %q", a.StateBucket)
+	}
+	if a.StateBucket != "" && len(a.StateKeyAliases) == 0 {
+		add("github.stateKeyAliases: the preview role decrypts state and config secrets through these keys (alias/...)")
+	}
+	for i, k := range a.StateKeyAliases {
+		if !strings.HasPrefix(k, "alias/") || strings.Contains(k, "*") {
+			add("github.stateKeyAliases[%d]: must be a KMS alias such as alias/platform-pulumi-state without wildcards, got %q", i, k)
+		}
+	}
 	if a.ServiceControlPolicies {
 		if a.OrganizationTarget == "" {
 			add("organizationTarget: the SCPs need a root or OU id")
@@ -142,6 +161,8 @@ type Identity struct {
 	AuditorRoleArn    pulumi.StringOutput
 	BreakGlassRoleArn pulumi.StringOutput
 	DeployRoleArn     pulumi.StringOutput
+	// PreviewRoleArn is what pull requests preview with (read-only).
+	PreviewRoleArn pulumi.StringOutput
 	// PermissionBoundaryArn must be set on every role the platform creates
 	// for workloads.
 	PermissionBoundaryArn pulumi.StringOutput
@@ -166,7 +187,8 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 		return nil, fmt.Errorf("identity %s: %w", name, err)
 	}
 	return id, ctx.RegisterResourceOutputs(id, pulumi.Map{
-		"adminRoleArn": id.AdminRoleArn, "deployRoleArn": id.DeployRoleArn, "permissionBoundaryArn": id.PermissionBoundaryArn,
+		"adminRoleArn": id.AdminRoleArn, "deployRoleArn": id.DeployRoleArn, "previewRoleArn": id.PreviewRoleArn,
+		"permissionBoundaryArn": id.PermissionBoundaryArn,
 	})
 }
 
@@ -213,17 +235,77 @@ func MFATrust(principals []string) policydoc.Document {
 	})
 }
 
-// GitHubTrust lets exactly one repository's branch assume a role.
+// DeployEnvironments are the GitHub environments the main workflow
+// deploys under (.github/workflows/main.yml), one per stack.
+var DeployEnvironments = []string{"production", "dr"}
+
+// GitHubTrust lets exactly one repository's branch, and its deploy
+// environments, assume a role. A job that names an environment gets the
+// subject repo:<repo>:environment:<name> instead of its branch: the
+// environments' protection rules (required reviewers, deployments from the
+// branch only) are configured in GitHub and documented in the README.
 func GitHubTrust(providerArn, repository, branch string) policydoc.Document {
+	subjects := []string{fmt.Sprintf("repo:%s:ref:refs/heads/%s", repository, branch)}
+	for _, env := range DeployEnvironments {
+		subjects = append(subjects, fmt.Sprintf("repo:%s:environment:%s", repository, env))
+	}
+	return githubTrust(providerArn, subjects)
+}
+
+// githubTrust trusts GitHub's OIDC tokens for STS with the given subject
+// (a string or a list).
+func githubTrust(providerArn string, subject any) policydoc.Document {
 	return policydoc.New(policydoc.Statement{
 		Effect:    policydoc.Allow,
 		Principal: map[string]any{"Federated": providerArn},
 		Action:    "sts:AssumeRoleWithWebIdentity",
 		Condition: policydoc.Conditions{"StringEquals": {
 			GitHubOIDC + ":aud": "sts.amazonaws.com",
-			GitHubOIDC + ":sub": fmt.Sprintf("repo:%s:ref:refs/heads/%s", repository, branch),
+			GitHubOIDC + ":sub": subject,
 		}},
 	})
+}
+
+// PullRequestTrust lets the pull requests of one repository assume a role:
+// GitHub sets the subject to repo:<owner>/<name>:pull_request for them,
+// whatever their branch, so a branch push never matches it.
+func PullRequestTrust(providerArn, repository string) policydoc.Document {
+	return githubTrust(providerArn, fmt.Sprintf("repo:%s:pull_request", repository))
+}
+
+// dataReads are the read actions of ReadOnlyAccess that return data
+// rather than configuration: the preview role is denied them.
+var dataReads = []string{
+	"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes",
+	"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
+	"secretsmanager:GetSecretValue",
+	"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+	"logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery",
+	"kinesis:GetRecords", "sqs:ReceiveMessage",
+}
+
+// PreviewPolicy is the preview role's inline policy on top of
+// ReadOnlyAccess: the state backend read-only (the S3 backend takes no
+// lock for a preview, so nothing is written), the state and
+// secrets-provider keys by alias, and no data reads anywhere else.
+func PreviewPolicy(accountID, bucket string, keyAliases []string) policydoc.Document {
+	statements := []policydoc.Statement{
+		{Sid: "DenyDataReads", Effect: policydoc.Deny, Action: dataReads, NotResource: []string{
+			"arn:aws:s3:::" + bucket + "/*",
+		}},
+	}
+	if bucket == "" {
+		statements[0].NotResource = nil
+		statements[0].Resource = "*"
+		return policydoc.New(statements...)
+	}
+	return policydoc.New(append(statements,
+		policydoc.Statement{Sid: "ReadState", Effect: policydoc.Allow, Action: []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation"},
+			Resource: []string{"arn:aws:s3:::" + bucket, "arn:aws:s3:::" + bucket + "/*"}},
+		policydoc.Statement{Sid: "StateKeys", Effect: policydoc.Allow, Action: []string{"kms:Decrypt", "kms:DescribeKey"},
+			Resource:  fmt.Sprintf("arn:aws:kms:*:%s:key/*", accountID),
+			Condition: policydoc.Conditions{"ForAnyValue:StringEquals": {"kms:ResourceAliases": keyAliases}}},
+	)...)
 }
 
 const (
@@ -321,6 +403,20 @@ func build(ctx *pulumi.Context, name string, a IdentityArgs, id *Identity) error
 		return err
 	}
 	id.DeployRoleArn = deploy.Arn
+
+	prTrust := policydoc.FromOutputs(func(v []string) policydoc.Document {
+		return PullRequestTrust(v[0], a.GitHubRepository)
+	}, provider.Arn)
+	preview, err := role("preview", fmt.Sprintf("CI previews pull requests of %s through GitHub OIDC: read-only", a.GitHubRepository), prTrust, readOnlyPolicy)
+	if err != nil {
+		return err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-preview", &iam.RolePolicyArgs{
+		Role: preview.Name, Policy: pulumi.String(PreviewPolicy(n.AccountID, a.StateBucket, a.StateKeyAliases).JSON()),
+	}, parent); err != nil {
+		return err
+	}
+	id.PreviewRoleArn = preview.Arn
 
 	if a.ServiceControlPolicies {
 		return serviceControlPolicies(ctx, name, a, parent)

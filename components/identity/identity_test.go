@@ -2,6 +2,7 @@ package identity
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -125,9 +126,59 @@ func TestDeployRoleTrustsOneRepositoryAndBranch(t *testing.T) {
 	st := d.Statement[0]
 	assert.Equal(t, "sts:AssumeRoleWithWebIdentity", st.Action)
 	assert.Contains(t, st.Principal["Federated"], "oidc-provider")
-	assert.Equal(t, "repo:acme/platform:ref:refs/heads/main", st.Condition["StringEquals"]["token.actions.githubusercontent.com:sub"])
+	assert.Equal(t, []any{"repo:acme/platform:ref:refs/heads/main", "repo:acme/platform:environment:production", "repo:acme/platform:environment:dr"},
+		st.Condition["StringEquals"]["token.actions.githubusercontent.com:sub"], "the branch, and the protected environments main.yml deploys under")
 	assert.Equal(t, "sts.amazonaws.com", st.Condition["StringEquals"]["token.actions.githubusercontent.com:aud"])
 	assert.Empty(t, p.OfType("aws:iam/accessKey:AccessKey"), "no long-lived keys")
+}
+
+func TestPreviewRoleIsReadOnlyForPullRequests(t *testing.T) {
+	p := planIdentity(t, func(a *IdentityArgs) {
+		a.StateBucket, a.StateKeyAliases = "platform-prod-use1-pulumi-state-111122223333", []string{"alias/platform-pulumi-state"}
+	})
+	r, ok := p.Named("aws:iam/role:Role", "identity-preview")
+	require.True(t, ok)
+	st := parse(t, r.Inputs["assumeRolePolicy"]).Statement[0]
+	assert.Equal(t, "sts:AssumeRoleWithWebIdentity", st.Action)
+	assert.Equal(t, "repo:acme/platform:pull_request", st.Condition["StringEquals"]["token.actions.githubusercontent.com:sub"], "pull requests only: a branch push cannot assume it")
+	assert.Equal(t, "sts.amazonaws.com", st.Condition["StringEquals"]["token.actions.githubusercontent.com:aud"])
+	assert.NotEmpty(t, r.Inputs["permissionsBoundary"])
+	var attached []any
+	for _, a := range p.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+		if strings.HasPrefix(a.Name, "identity-preview-") {
+			attached = append(attached, a.Inputs["policyArn"])
+		}
+	}
+	assert.Equal(t, []any{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, attached, "never the deploy role's AdministratorAccess")
+
+	inline, ok := p.Named("aws:iam/rolePolicy:RolePolicy", "identity-preview")
+	require.True(t, ok)
+	var d struct{ Statement []map[string]any }
+	require.NoError(t, json.Unmarshal([]byte(inline.Inputs["policy"].(string)), &d))
+	bySid := map[string]map[string]any{}
+	for _, s := range d.Statement {
+		bySid[s["Sid"].(string)] = s
+	}
+	require.Len(t, bySid, 3)
+	assert.Equal(t, "Deny", bySid["DenyDataReads"]["Effect"])
+	assert.Contains(t, bySid["DenyDataReads"]["Action"], "s3:GetObject")
+	assert.Contains(t, bySid["DenyDataReads"]["Action"], "secretsmanager:GetSecretValue")
+	assert.Equal(t, []any{"arn:aws:s3:::platform-prod-use1-pulumi-state-111122223333/*"}, bySid["DenyDataReads"]["NotResource"], "only the state is readable")
+	assert.Equal(t, []any{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation"}, bySid["ReadState"]["Action"], "a preview takes no lock: it writes nothing")
+	assert.Equal(t, map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": []any{"alias/platform-pulumi-state"}}}, bySid["StateKeys"]["Condition"])
+
+	without := planIdentity(t, nil)
+	inline, ok = without.Named("aws:iam/rolePolicy:RolePolicy", "identity-preview")
+	require.True(t, ok)
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Sid":"DenyDataReads","Effect":"Deny","Action":`+mustJSON(t, dataReads)+`,"Resource":"*"}]}`, inline.Inputs["policy"].(string),
+		"without a state bucket, no data is readable at all")
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
 }
 
 func TestServiceControlPolicies(t *testing.T) {
@@ -169,6 +220,8 @@ func TestIdentityValidation(t *testing.T) {
 		{"wildcard principal", func(a *IdentityArgs) { a.AuditorPrincipals = []string{"arn:aws:iam::444455556666:role/*"} }, "auditorPrincipals[0]: must be an IAM user or role ARN without wildcards"},
 		{"short passwords", func(a *IdentityArgs) { a.MinPasswordLength = 8 }, "minPasswordLength: must be at least 14 (CIS 1.8), got 8"},
 		{"scp without target", func(a *IdentityArgs) { a.ServiceControlPolicies = true }, "organizationTarget: the SCPs need a root or OU id"},
+		{"state bucket without keys", func(a *IdentityArgs) { a.StateBucket = "platform-state" }, "github.stateKeyAliases: the preview role decrypts"},
+		{"state key wildcard", func(a *IdentityArgs) { a.StateBucket, a.StateKeyAliases = "platform-state", []string{"alias/*"} }, `github.stateKeyAliases[0]: must be a KMS alias`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,6 +38,12 @@ type SecretArgs struct {
 	// ReaderRoleArns may read the value; everyone else is denied, except
 	// the rotation function.
 	ReaderRoleArns []string
+	// ReplicaReaderRoleArns read a replica in another region through their
+	// own identity policy (the dr stack's External Secrets operator). The
+	// resource policy only spares them its deny: they are not its
+	// principals, because the dr stack is deployed after this one and a
+	// policy naming a role that does not exist yet is refused.
+	ReplicaReaderRoleArns []string
 	// RotationLambdaArn rotates the secret; RotationDays is its period;
 	// RotationRoleArn is the function's execution role, which must read
 	// and write the value.
@@ -80,6 +86,11 @@ func (a SecretArgs) Validate() error {
 	for i, r := range a.ReaderRoleArns {
 		if !rolePattern.MatchString(r) {
 			add("readerRoleArns[%d]: must be an IAM role ARN, got %q", i, r)
+		}
+	}
+	for i, r := range a.ReplicaReaderRoleArns {
+		if !rolePattern.MatchString(r) {
+			add("replicaReaderRoleArns[%d]: must be an IAM role ARN, got %q", i, r)
 		}
 	}
 	if !fnPattern.MatchString(a.RotationLambdaArn) {
@@ -137,7 +148,7 @@ func NewSecret(ctx *pulumi.Context, name string, args *SecretArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("secrets %s: %w", name, err)
 	}
-	allowed := append(append([]string{}, a.ReaderRoleArns...), a.RotationRoleArn, a.Namer.ARN("iam", "root"))
+	allowed := append(append(append([]string{}, a.ReaderRoleArns...), a.ReplicaReaderRoleArns...), a.RotationRoleArn, a.Namer.ARN("iam", "root"))
 	policy := policydoc.FromOutputs(func(v []string) policydoc.Document {
 		return policydoc.New(
 			policydoc.Statement{

@@ -187,15 +187,8 @@ func (a TracingArgs) Validate() error {
 	if a.Namer.Region == "" || a.Namer.AccountID == "" {
 		add("namer: region and account id are required")
 	}
-	for _, name := range ChartNames() {
-		c, ok := a.Charts[name]
-		if !ok {
-			add("charts.%s: pin the chart: its repository and exact version", name)
-			continue
-		}
-		for _, e := range addons.ValidateChart(c) {
-			add("charts.%s.%s: %s", name, e.Path, e.Message)
-		}
+	for _, e := range addons.PinnedCharts(a.Charts, ChartNames()) {
+		add("charts.%s: %s", e.Path, e.Message)
 	}
 	if c, ok := a.Charts[TempoChart]; ok && !tempoMajor2.MatchString(c.Version) {
 		add("charts.%s.version: the values are written for the 2.x chart (Tempo 2 with ingesters; 3.x needs Kafka), got %q", TempoChart, c.Version)

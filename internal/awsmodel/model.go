@@ -9,6 +9,8 @@
 package awsmodel
 
 import (
+	"crypto/sha256"
+	"encoding/base32"
 	"fmt"
 	"reflect"
 	"slices"
@@ -46,6 +48,11 @@ func Outputs(typ, id, region, account string, inputs map[string]any) map[string]
 		ident := str("identifier")
 		out["arn"] = fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", region, account, ident)
 		out["address"] = fmt.Sprintf("%s.mock.%s.rds.amazonaws.com", ident, region)
+		// DbiResourceId (IAM database authentication grants name it):
+		// "db-" and 26 upper-case letters and digits, fixed for the
+		// instance's lifetime.
+		sum := sha256.Sum256([]byte(region + "/" + account + "/" + ident))
+		out["resourceId"] = "db-" + base32.StdEncoding.EncodeToString(sum[:])[:26]
 		if str("replicateSourceDb") != "" {
 			// A read replica reports what it inherits from its source: the
 			// engine (the platform's sources are PostgreSQL) and, for a

@@ -21,6 +21,8 @@ func TestOutputs(t *testing.T) {
 	assert.Equal(t, true, replica["storageEncrypted"])
 	primary := Outputs("aws:rds/instance:Instance", ID("database"), "us-east-1", "123456789012", map[string]any{"identifier": "db"})
 	assert.NotContains(t, primary, "engine", "a primary's engine is its input, not a computed value")
+	assert.Regexp(t, `^db-[A-Z2-7]{26}$`, primary["resourceId"], "DbiResourceId, as IAM database authentication names it")
+	assert.NotEqual(t, primary["resourceId"], replica["resourceId"])
 
 	cert := Outputs("aws:acm/certificate:Certificate", ID("edge"), "us-east-1", "123456789012", map[string]any{
 		"domainName": "api.example.com", "subjectAlternativeNames": []any{"www.example.com"},

@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"platform/internal/manifests"
 	"platform/internal/plan"
 	"platform/policies"
 	"platform/stacks"
@@ -23,6 +26,8 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", ".", "project directory")
 	configFile := fs.String("config", "", "pack config file")
 	format := fs.String("format", "text", "text, json, sarif or markdown")
+	var dirs dirList
+	fs.Var(&dirs, "manifests", "kustomize directory to render and check (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -30,14 +35,17 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "platform check: "+format+"\n", args...)
 		return 2
 	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q: every input is given with a flag (--manifests DIR for each directory)", fs.Arg(0))
+	}
 	sources := 0
-	for _, s := range []string{*stack, *preview, *state} {
+	for _, s := range []string{*stack, *preview, *state, strings.Join(dirs, "")} {
 		if s != "" {
 			sources++
 		}
 	}
 	if sources != 1 {
-		return fail("give exactly one of --stack, --preview-json and --state")
+		return fail("give exactly one of --stack, --preview-json, --state and --manifests (which may be repeated)")
 	}
 	if !slices.Contains(policies.Formats, *format) {
 		return fail("--format must be one of %s, got %q", strings.Join(policies.Formats, ", "), *format)
@@ -45,6 +53,20 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	cfg, err := policies.LoadConfig(*configFile)
 	if err != nil {
 		return fail("invalid pack config: %v", err)
+	}
+
+	if len(dirs) > 0 {
+		report, err := checkManifests(dirs, cfg)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if err := writeManifestReport(stdout, report, *format); err != nil {
+			return fail("%v", err)
+		}
+		if report.Blocks() {
+			return 1
+		}
+		return 0
 	}
 
 	var (
@@ -122,4 +144,106 @@ func stackName(urn string) string {
 		return rest[:i]
 	}
 	return ""
+}
+
+// dirList is a repeatable flag.
+type dirList []string
+
+func (d *dirList) String() string { return strings.Join(*d, ",") }
+
+func (d *dirList) Set(v string) error {
+	if v == "" {
+		return errors.New("name a directory")
+	}
+	*d = append(*d, v)
+	return nil
+}
+
+// checkManifests renders each kustomize directory and judges it on its
+// own, since an overlay is one Argo CD Application and two overlays of a
+// service hold the same objects, then merges the reports into one. The
+// pack config's notes are about stacks (account baseline, thresholds
+// raised for a project's stack), which rendered objects are not: each
+// directory gets a note of what was rendered instead.
+func checkManifests(dirs []string, cfg *policies.Config) (*policies.Report, error) {
+	var merged *policies.Report
+	for _, dir := range dirs {
+		resources, err := manifests.Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		source := manifests.Source(dir)
+		r := policies.Evaluate(resources, policies.Options{Config: cfg, Stack: source, Project: manifests.Project, StackURN: manifests.StackURN(source)})
+		r.Notes = []string{fmt.Sprintf("%s: %d objects rendered with kustomize and judged as what Argo CD applies; AWS and account-level controls do not apply to them", source, len(resources))}
+		merged = mergeReports(merged, r)
+	}
+	return merged, nil
+}
+
+// mergeReports adds r's findings and counts to into (nil: r itself).
+func mergeReports(into, r *policies.Report) *policies.Report {
+	if into == nil {
+		return r
+	}
+	into.Stack += ", " + r.Stack
+	s, add := &into.Summary, r.Summary
+	s.Policies = max(s.Policies, add.Policies)
+	s.Resources += add.Resources
+	s.Mandatory += add.Mandatory
+	s.Advisory += add.Advisory
+	s.Waived += add.Waived
+	s.Undecided += add.Undecided
+	into.Violations = append(into.Violations, r.Violations...)
+	into.Waived = append(into.Waived, r.Waived...)
+	into.Undecided = append(into.Undecided, r.Undecided...)
+	for _, w := range r.ExpiredWaivers {
+		if !slices.ContainsFunc(into.ExpiredWaivers, func(x policies.Waiver) bool {
+			return x.Policy == w.Policy && x.Expires == w.Expires && slices.Equal(x.Resources, w.Resources)
+		}) {
+			into.ExpiredWaivers = append(into.ExpiredWaivers, w)
+		}
+	}
+	into.Notes = append(into.Notes, r.Notes...)
+	return into
+}
+
+// writeManifestReport writes a report of rendered manifests. SARIF results
+// point at each directory's kustomization file, the source a reviewer
+// opens, rather than at a stack file.
+func writeManifestReport(w io.Writer, r *policies.Report, format string) error {
+	if format != "sarif" {
+		return r.Write(w, format)
+	}
+	b, err := json.Marshal(r.SARIF())
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return err
+	}
+	runs, _ := doc["runs"].([]any)
+	for _, run := range runs {
+		results, _ := run.(map[string]any)["results"].([]any)
+		for _, res := range results {
+			locations, _ := res.(map[string]any)["locations"].([]any)
+			for _, loc := range locations {
+				l := loc.(map[string]any)
+				logical, _ := l["logicalLocations"].([]any)
+				if len(logical) == 0 {
+					continue
+				}
+				urn, _ := logical[0].(map[string]any)["fullyQualifiedName"].(string)
+				dir := stackName(urn)
+				file, ok := manifests.KustomizationFile(dir)
+				if !ok {
+					file = dir + "/kustomization.yaml"
+				}
+				l["physicalLocation"] = map[string]any{"artifactLocation": map[string]any{"uri": filepath.ToSlash(file)}}
+			}
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
 }

@@ -2,9 +2,11 @@
 // platform's stacks offline by running the very same Pulumi program
 // (package stacks) under the embedded mock engine, with no cloud
 // credentials, no Pulumi CLI and no network, and prints what would be
-// created.
+// created; check judges a stack, what the Pulumi CLI printed, or the
+// manifests Argo CD applies against the policy pack.
 //
 //	platform plan --stack production [--dir .] [--format text|json]
+//	platform check --stack production | --preview-json FILE | --state FILE | --manifests DIR...
 //
 // Exit status: 0 planned, 1 the program or its config failed, 2 bad usage
 // or an unknown stack.
@@ -35,6 +37,9 @@ commands:
          --stack NAME          plan the stack offline (as plan does) and check it
          --preview-json FILE   check what 'pulumi preview --json' printed
          --state FILE          check what 'pulumi stack export' printed
+         --manifests DIR       render a kustomize directory (what Argo CD
+                               applies) and check its objects; repeat it for
+                               several directories, each judged on its own
          --dir DIR             project directory (default .)
          --config FILE         pack config (default: the embedded policies/pack.yaml)
          --format FMT          text, json, sarif or markdown

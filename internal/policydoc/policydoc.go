@@ -21,13 +21,14 @@ type Document struct {
 // Statement is one policy statement. Principal, Action (or NotAction) and
 // Resource take a string or a []string, as in the policy language.
 type Statement struct {
-	Sid       string     `json:"Sid,omitempty"`
-	Effect    string     `json:"Effect"`
-	Principal any        `json:"Principal,omitempty"`
-	Action    any        `json:"Action,omitempty"`
-	NotAction any        `json:"NotAction,omitempty"`
-	Resource  any        `json:"Resource,omitempty"`
-	Condition Conditions `json:"Condition,omitempty"`
+	Sid         string     `json:"Sid,omitempty"`
+	Effect      string     `json:"Effect"`
+	Principal   any        `json:"Principal,omitempty"`
+	Action      any        `json:"Action,omitempty"`
+	NotAction   any        `json:"NotAction,omitempty"`
+	Resource    any        `json:"Resource,omitempty"`
+	NotResource any        `json:"NotResource,omitempty"`
+	Condition   Conditions `json:"Condition,omitempty"`
 }
 
 // Conditions maps an operator (StringEquals) to its keys and values.

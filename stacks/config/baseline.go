@@ -44,7 +44,7 @@ type NamespaceConfig struct {
 }
 
 // PlatformNamespaces are the namespaces of the platform's own add-ons.
-var PlatformNamespaces = []string{"monitoring", "logging", "security", "external-secrets", "ingress", "autoscaling"}
+var PlatformNamespaces = []string{"monitoring", "logging", "security", "external-secrets", "ingress", "autoscaling", "delivery"}
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 

@@ -93,6 +93,10 @@ type StackConfig struct {
 	Synthetics Synthetics `json:"synthetics"`
 	// Chaos are the FIS experiment templates.
 	Chaos Chaos `json:"chaos"`
+	// Services are the application services and their platform contract.
+	Services []Service `json:"services"`
+	// Delivery shapes Argo CD, Argo Rollouts and KEDA.
+	Delivery Delivery `json:"delivery"`
 }
 
 // Audit is platform:audit. Unset switches follow the role: the primary
@@ -139,6 +143,11 @@ type Identity struct {
 type GitHub struct {
 	Repository string `json:"repository"`
 	Branch     string `json:"branch"`
+	// StateBucket and StateKeyAliases are the state backend's
+	// (bootstrap/): what the pull requests' read-only preview role reads
+	// and decrypts with.
+	StateBucket     string   `json:"stateBucket"`
+	StateKeyAliases []string `json:"stateKeyAliases"`
 }
 
 // Database is platform:database.
@@ -281,7 +290,7 @@ const (
 
 // keys are the top-level keys of the namespace, in the order the reference
 // documents them. Load reads exactly these.
-var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline", "monitoring", "logging", "tracing", "synthetics", "chaos"}
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline", "monitoring", "logging", "tracing", "synthetics", "chaos", "services", "delivery"}
 
 // Keys returns the top-level keys the platform reads, without namespace.
 func Keys() []string { return append([]string(nil), keys...) }
@@ -363,6 +372,8 @@ func Parse(raw map[string]string) (StackConfig, error) {
 	obj("tracing", &c.Tracing)
 	obj("synthetics", &c.Synthetics)
 	obj("chaos", &c.Chaos)
+	obj("services", &c.Services)
+	obj("delivery", &c.Delivery)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return c, errors.Join(errs...)
@@ -450,7 +461,9 @@ func (c StackConfig) WithDefaults() StackConfig {
 	c.Baseline = c.Baseline.withDefaults(c.AccountID, c.Region)
 	c.Monitoring = c.Monitoring.withDefaults()
 	c.Logging = c.Logging.withDefaults()
-	c.Tracing = c.Tracing.withDefaults(c.Monitoring.SLOs)
+	c.Services = c.servicesWithDefaults()
+	c.Delivery = c.Delivery.withDefaults(c.Identity.GitHub)
+	c.Tracing = c.Tracing.withDefaults(c.ServiceSLOs())
 	c.Synthetics = c.Synthetics.withDefaults()
 	c.Chaos = c.Chaos.withDefaults(c.Network.AZs)
 	c.Secrets = append([]Secret(nil), c.Secrets...)

@@ -196,7 +196,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
 		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
 		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
-		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline, monitoring, logging, tracing, synthetics, chaos"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline, monitoring, logging, tracing, synthetics, chaos, services, delivery"}},
 		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
 		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
 		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{
@@ -260,7 +260,7 @@ func TestValidationErrors(t *testing.T) {
 		{"platform namespace without a reason", with(validPrimary(), "baseline", `{"platform":{"security":{"podSecurity":"privileged"},"logging":{"podSecurity":"privileged","reason":"x"}}}`),
 			[]string{"baseline.platform.security.reason: say why the namespace needs Pod Security privileged rather than restricted"}},
 		{"unknown platform namespace", with(validPrimary(), "baseline", `{"platform":{"payments":{},"security":{"podSecurity":"privileged","reason":"Falco"},"logging":{"podSecurity":"privileged","reason":"x"}}}`),
-			[]string{"baseline.platform.payments: is not a platform namespace (monitoring, logging, security, external-secrets, ingress, autoscaling); applications go in baseline.applications"}},
+			[]string{"baseline.platform.payments: is not a platform namespace (monitoring, logging, security, external-secrets, ingress, autoscaling, delivery); applications go in baseline.applications"}},
 		{"developer principal with a wildcard", with(validPrimary(), "baseline", `{`+falcoNamespace+`,"applications":[{"name":"mita","developers":["arn:aws:iam::123456789012:role/dev-*"]}]}`),
 			[]string{`baseline.applications[0].developers[0]: must be an IAM role or user ARN without wildcards, got "arn:aws:iam::123456789012:role/dev-*"`}},
 		{"unpinned chart", withCluster(t, func(c map[string]any) {
@@ -290,6 +290,24 @@ func TestValidationErrors(t *testing.T) {
 				"monitoring.slos[0].availability: must be at least 90 and below 100 (a 100% objective has no error budget), got 100",
 				"monitoring.slos[0].latency: must be at least 90 and below 100 (a 100% objective has no error budget), got 89",
 				`monitoring.slos[0].latencyThresholdSeconds: a histogram bucket bound in seconds such as 0.5, got "500ms"`,
+			}},
+		{"bad services", with(validPrimary(), "services", `[{"name":"mita-backend","team":"mita","slo":{"availability":99.9,"latency":95}},`+
+			`{"name":"payments","team":"mita","namespace":"payments","host":"pay.example.com","databaseUser":"Payments-User",`+
+			`"secrets":[{"name":"provider"}]}]`),
+			[]string{
+				`services[0].name: "mita-backend" is declared twice (or also has SLOs in monitoring.slos)`,
+				`services[0].host: a DNS name covered by the edge certificate (edge.domain by default), got ""`,
+				`services[1].namespace: "payments" is not one of baseline.applications: add the namespace there first`,
+				`services[1].slo: every service declares its objectives, e.g. slo: {availability: 99.9, latency: 95, latencyThresholdSeconds: "0.5"}: alerts, dashboards and the canary analysis are built from them`,
+				`services[1].secrets[0].rotationLambdaArn: every secret rotates (control 61): the ARN of its rotation function, got ""`,
+				`services[1].secrets[0].rotationRoleArn: the rotation function's IAM role ARN, got ""`,
+				`services[1].databaseUser: a PostgreSQL user name (lower-case letters, digits, '_'), got "Payments-User"`,
+				"delivery.charts.argo-cd: pin the chart: repository (https) and version",
+				"delivery.charts.argo-rollouts: pin the chart: repository (https) and version",
+				"delivery.charts.keda: pin the chart: repository (https) and version",
+				`delivery.oidc.issuer: the https URL of the identity provider Argo CD signs in with (the local admin is disabled), got ""`,
+				"delivery.oidc.clientId: the client id registered with the identity provider",
+				"delivery.adminGroups: name the identity provider's group that administers Argo CD",
 			}},
 		{"search in two zones in production", with(validPrimary(), "logging", strings.Replace(loggingJSON, `"enabled":true`, `"enabled":true,"zones":2,"instanceCount":4,"dedicatedMasters":false`, 1)),
 			[]string{

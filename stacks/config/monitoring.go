@@ -128,17 +128,7 @@ func (m Monitoring) validate() []error {
 		if !dnsLabel.MatchString(s.Service) {
 			add(at+".service", "must be a DNS label such as mita-backend, got %q", s.Service)
 		}
-		for _, o := range []struct {
-			field string
-			v     float64
-		}{{"availability", s.Availability}, {"latency", s.Latency}} {
-			if o.v < 90 || o.v >= 100 {
-				add(at+"."+o.field, "must be at least 90 and below 100 (a 100%% objective has no error budget), got %g", o.v)
-			}
-		}
-		if !seconds.MatchString(s.LatencyThresholdSeconds) {
-			add(at+".latencyThresholdSeconds", "a histogram bucket bound in seconds such as 0.5, got %q", s.LatencyThresholdSeconds)
-		}
+		errs = append(errs, validateSLO("monitoring."+at, s.Availability, s.Latency, s.LatencyThresholdSeconds)...)
 	}
 	return errs
 }

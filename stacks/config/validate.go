@@ -85,6 +85,7 @@ func (c StackConfig) Validate() error {
 	errs = append(errs, c.Baseline.validate()...)
 	errs = append(errs, c.Monitoring.validate()...)
 	errs = append(errs, c.validateObservability()...)
+	errs = append(errs, c.validateDelivery()...)
 	return errors.Join(errs...)
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"platform/internal/manifests"
 	"platform/internal/plan"
 	"platform/stacks"
 )
@@ -47,6 +48,7 @@ var apiPaths = map[string]struct {
 	"rbac.authorization.k8s.io/v1/RoleBinding":        {"/apis/rbac.authorization.k8s.io/v1", "rolebindings", true},
 	"rbac.authorization.k8s.io/v1/Role":               {"/apis/rbac.authorization.k8s.io/v1", "roles", true},
 	"policy/v1/PodDisruptionBudget":                   {"/apis/policy/v1", "poddisruptionbudgets", true},
+	"networking.k8s.io/v1/Ingress":                    {"/apis/networking.k8s.io/v1", "ingresses", true},
 }
 
 // fromCharts are the kinds whose CRDs the add-ons' charts install: the
@@ -55,6 +57,8 @@ var apiPaths = map[string]struct {
 var fromCharts = map[string]bool{
 	"external-secrets.io/v1/ClusterSecretStore": true, "external-secrets.io/v1/ExternalSecret": true,
 	"monitoring.coreos.com/v1/PrometheusRule": true,
+	// Argo CD's projects and applications (components/delivery).
+	"argoproj.io/v1alpha1/AppProject": true, "argoproj.io/v1alpha1/AppProjectPatch": true, "argoproj.io/v1alpha1/Application": true,
 }
 
 // apiServer is a real kube-apiserver with a real etcd on loopback.
@@ -195,19 +199,131 @@ func (s *apiServer) apply(t *testing.T, obj map[string]any) (int, string) {
 // TestAPIServer applies every typed Kubernetes object of each stack's
 // offline plan to its own real API server (each stack is its own cluster)
 // with strict validation, then exercises the admission policy and Pod
-// Security admission for real.
+// Security admission for real. Then it applies what Argo CD syncs into
+// that cluster: every overlay deploy/<service>/overlays/<stack>, rendered
+// by internal/manifests, its built-in objects server-side with strict
+// validation, and the pods of its Rollouts through admission.
 func TestAPIServer(t *testing.T) {
-	planner, err := plan.NewPlanner(repoRoot(t), stacks.Program)
+	root := repoRoot(t)
+	planner, err := plan.NewPlanner(root, stacks.Program)
 	require.NoError(t, err)
-	for _, stack := range []string{"production", "dr"} {
+	stackNames := []string{"production", "dr"}
+	overlays := releaseOverlays(t, root, stackNames)
+	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			s := startAPIServer(t)
 			p, err := planner.Plan(stack)
 			require.NoError(t, err)
 			s.applyAll(t, p)
 			s.admission(t, map[string]string{"production": "us-east-1", "dr": "us-west-2"}[stack])
+			for _, dir := range overlays[stack] {
+				s.applyRelease(t, root, dir)
+			}
 		})
 	}
+}
+
+// releaseGroups are the API groups of the release manifests' custom
+// resources (Argo Rollouts' Rollout and AnalysisTemplate, KEDA's
+// ScaledObject, the Prometheus operator's ServiceMonitor): their CRDs
+// come from the add-ons' charts, which are not installed here, so those
+// objects are counted, not applied. A Rollout's pod template still goes
+// through admission as the pods it creates.
+var releaseGroups = map[string]bool{"argoproj.io": true, "keda.sh": true, "monitoring.coreos.com": true, "external-secrets.io": true}
+
+// releasePaths are the REST paths of built-in kinds the release
+// manifests use and the stacks do not create (apiPaths has the others).
+var releasePaths = map[string]struct {
+	prefix, resource string
+	namespaced       bool
+}{
+	"v1/Service": {"/api/v1", "services", true},
+}
+
+// releaseOverlays finds every overlay under deploy/*/overlays/* by
+// stack: an overlay is named after the stack whose cluster Argo CD syncs
+// it into, so one named otherwise fails.
+func releaseOverlays(t *testing.T, root string, stackNames []string) map[string][]string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(root, "deploy", "*", "overlays", "*"))
+	require.NoError(t, err)
+	out := map[string][]string{}
+	for _, dir := range dirs {
+		if _, ok := manifests.KustomizationFile(dir); !ok {
+			continue
+		}
+		stack := filepath.Base(dir)
+		rel, _ := filepath.Rel(root, dir)
+		require.Contains(t, stackNames, stack, "%s: an overlay is named after its stack (%s)", rel, strings.Join(stackNames, ", "))
+		out[stack] = append(out[stack], dir)
+	}
+	require.NotEmpty(t, out, "no overlay under deploy/*/overlays/*")
+	return out
+}
+
+// applyRelease renders an overlay and server-side applies its built-in
+// objects with strict validation; each Rollout's pod template is created
+// as a pod (dry run) so that Pod Security and the admission policy judge
+// the pods Argo Rollouts will create.
+func (s *apiServer) applyRelease(t *testing.T, root, dir string) {
+	t.Helper()
+	rel, _ := filepath.Rel(root, dir)
+	objs, err := manifests.Render(dir)
+	require.NoError(t, err)
+	applied, pods := 0, 0
+	skipped := map[string]int{}
+	for _, o := range objs {
+		apiVersion, _ := o["apiVersion"].(string)
+		kind, _ := o["kind"].(string)
+		meta, _ := o["metadata"].(map[string]any)
+		name, _ := meta["name"].(string)
+		ns, _ := meta["namespace"].(string)
+		if group, _, ok := strings.Cut(apiVersion, "/"); ok && releaseGroups[group] {
+			skipped[kind]++
+			if kind == "Rollout" {
+				s.admitPodTemplate(t, rel, o)
+				pods++
+			}
+			continue
+		}
+		p, ok := apiPaths[apiVersion+"/"+kind]
+		if !ok {
+			p, ok = releasePaths[apiVersion+"/"+kind]
+		}
+		require.True(t, ok, "%s: no REST path for %s/%s: add it to releasePaths", rel, apiVersion, kind)
+		path := p.prefix
+		if p.namespaced {
+			path += "/namespaces/" + ns
+		}
+		path += "/" + p.resource + "/" + name + "?fieldManager=argocd-controller&fieldValidation=Strict&force=true"
+		body, err := json.Marshal(o)
+		require.NoError(t, err)
+		code, resp := s.do(t, http.MethodPatch, path, "application/apply-patch+yaml", body)
+		require.Contains(t, []int{200, 201}, code, "%s: %s %s/%s rejected: %s", rel, kind, ns, name, resp)
+		applied++
+	}
+	require.NotZero(t, applied, "%s: no built-in object applied", rel)
+	t.Logf("%s: applied %d built-in objects with server-side apply and strict validation; %d Rollout pod templates admitted; not applied (CRDs from charts): %v", rel, applied, pods, skipped)
+}
+
+// admitPodTemplate creates a Rollout's pod template as a pod in its
+// namespace (dry run, strict validation): it must be admitted.
+func (s *apiServer) admitPodTemplate(t *testing.T, rel string, rollout map[string]any) {
+	t.Helper()
+	meta, _ := rollout["metadata"].(map[string]any)
+	spec, _ := rollout["spec"].(map[string]any)
+	template, _ := spec["template"].(map[string]any)
+	require.NotNil(t, template, "%s: Rollout %v has no spec.template", rel, meta["name"])
+	podMeta, _ := template["metadata"].(map[string]any)
+	ns, _ := meta["namespace"].(string)
+	body, err := json.Marshal(map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": fmt.Sprint(meta["name"], "-release-probe"), "labels": podMeta["labels"]},
+		"spec":     template["spec"],
+	})
+	require.NoError(t, err)
+	code, resp := s.do(t, http.MethodPost, "/api/v1/namespaces/"+ns+"/pods?dryRun=All&fieldValidation=Strict", "application/json", body)
+	require.Equal(t, http.StatusCreated, code, "%s: the pods of Rollout %s/%v are not admitted: %s", rel, ns, meta["name"], resp)
 }
 
 // applyAll server-side applies the plan's Kubernetes objects: namespaces

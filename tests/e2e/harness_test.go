@@ -260,7 +260,13 @@ func (r *run) explain() string {
 	for _, p := range r.policy {
 		fmt.Fprintf(&b, "  policy %s (%s) %s: %s\n", p.PolicyName, p.EnforcementLevel, p.ResourceURN, strings.TrimSpace(p.Message))
 	}
-	if b.Len() == 0 && r.err != nil {
+	// What changed, for a preview that expected no change.
+	for _, s := range r.steps {
+		if s.Op != apitype.OpSame && s.Op != apitype.OpRead && s.Type != "pulumi:pulumi:Stack" {
+			fmt.Fprintf(&b, "  %s %s (changed: %s)\n", s.Op, s.URN, strings.Join(s.Diffs, ", "))
+		}
+	}
+	if r.err != nil {
 		msg := r.err.Error()
 		if i := strings.Index(msg, "stderr: "); i >= 0 {
 			msg = msg[i:]
