@@ -7,6 +7,7 @@
 //
 //	platform plan --stack production [--dir .] [--format text|json]
 //	platform check --stack production | --preview-json FILE | --state FILE | --manifests DIR...
+//	platform cost --stack production [--usage FILE] [--format text|json]
 //
 // Exit status: 0 planned, 1 the program or its config failed, 2 bad usage
 // or an unknown stack.
@@ -43,6 +44,14 @@ commands:
          --dir DIR             project directory (default .)
          --config FILE         pack config (default: the embedded policies/pack.yaml)
          --format FMT          text, json, sarif or markdown
+  cost   plan a stack offline and estimate what it costs a month (list
+         prices embedded in the binary; every resource priced, free with
+         the reason, or listed as unpriced)
+         --stack NAME   stack to price; required
+         --usage FILE   usage quantities (YAML, usage: {key: number}); the
+                        defaults are documented in internal/cost
+         --dir DIR      project directory (default .)
+         --format FMT   text or json
 `
 
 // Run runs the command with its arguments (without the program name) and
@@ -60,6 +69,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return planCommand(args[1:], stdout, stderr)
 	case "check":
 		return checkCommand(args[1:], stdout, stderr)
+	case "cost":
+		return costCommand(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "platform: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -83,19 +94,9 @@ func planCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "platform plan: --format must be text or json, got %q\n", *format)
 		return 2
 	}
-	planner, err := plan.NewPlanner(*dir, stacks.Program)
-	if err != nil {
-		fmt.Fprintf(stderr, "platform plan: %v\n", err)
-		return 2
-	}
-	p, err := planner.Plan(*stack)
-	if errors.Is(err, plan.ErrUnknownStack) {
-		fmt.Fprintf(stderr, "platform plan: %v\n", err)
-		return 2
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "platform plan: %v\n", err)
-		return 1
+	p, code := planStack("plan", *dir, *stack, stderr)
+	if p == nil {
+		return code
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -108,6 +109,26 @@ func planCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	writeText(stdout, p)
 	return 0
+}
+
+// planStack plans a stack offline for a command; on failure it says why
+// and returns the exit status: 2 for an unknown stack or project, 1 when
+// the program or its config fails.
+func planStack(command, dir, stack string, stderr io.Writer) (*plan.Plan, int) {
+	planner, err := plan.NewPlanner(dir, stacks.Program)
+	if err != nil {
+		fmt.Fprintf(stderr, "platform %s: %v\n", command, err)
+		return nil, 2
+	}
+	p, err := planner.Plan(stack)
+	if err != nil {
+		fmt.Fprintf(stderr, "platform %s: %v\n", command, err)
+		if errors.Is(err, plan.ErrUnknownStack) {
+			return nil, 2
+		}
+		return nil, 1
+	}
+	return p, 0
 }
 
 // writeText prints the resource tree by parent, then a count by type.
