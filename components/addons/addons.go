@@ -68,19 +68,8 @@ func NewAddons(ctx *pulumi.Context, name string, args *AddonsArgs, aws, k8s pulu
 			return fail(err)
 		}
 		chart := a.Charts[ad.Name]
-		release, err := helmv3.NewRelease(ctx, name+"-"+ad.Name, &helmv3.ReleaseArgs{
-			Name:           pulumi.String(ad.Name),
-			Chart:          pulumi.String(ad.Name),
-			Version:        pulumi.String(chart.Version),
-			RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(chart.Repository)},
-			Namespace:      pulumi.String(ad.Namespace),
-			// The baseline owns the namespaces and their guardrails.
-			CreateNamespace: pulumi.Bool(false),
-			Values:          values,
-			// A failed upgrade rolls back; nothing is left half-applied.
-			Atomic: pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true),
-			MaxHistory: pulumi.Int(10),
-			Timeout:    pulumi.Int(600),
+		release, err := NewRelease(ctx, name+"-"+ad.Name, Release{
+			Name: ad.Name, Chart: ad.Name, Namespace: ad.Namespace, Pinned: chart, Values: values, TimeoutSeconds: 600,
 		}, parent, k8s, pulumi.DependsOn(append(after, a.DependsOn...)))
 		if err != nil {
 			return fail(err)

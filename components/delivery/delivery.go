@@ -195,19 +195,8 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 			return fail(err)
 		}
 		chart := a.Charts[r.chart]
-		rel, err := helmv3.NewRelease(ctx, name+"-"+r.release, &helmv3.ReleaseArgs{
-			Name:           pulumi.String(r.release),
-			Chart:          pulumi.String(r.chart),
-			Version:        pulumi.String(chart.Version),
-			RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(chart.Repository)},
-			Namespace:      pulumi.String(a.Namespace),
-			// The baseline owns the namespace and its guardrails.
-			CreateNamespace: pulumi.Bool(false),
-			Values:          values,
-			// A failed upgrade rolls back; nothing is left half-applied.
-			Atomic: pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true),
-			MaxHistory: pulumi.Int(10),
-			Timeout:    pulumi.Int(r.timeout),
+		rel, err := addons.NewRelease(ctx, name+"-"+r.release, addons.Release{
+			Name: r.release, Chart: r.chart, Namespace: a.Namespace, Pinned: chart, Values: values, TimeoutSeconds: r.timeout,
 		}, parent, after(r.after...))
 		if err != nil {
 			return fail(err)

@@ -213,16 +213,8 @@ func NewLogging(ctx *pulumi.Context, name string, args *LoggingArgs, aws, k8s pu
 			return fail(err)
 		}
 		ch := a.Charts[chart]
-		release, err := helmv3.NewRelease(ctx, name+"-"+chart, &helmv3.ReleaseArgs{
-			Name:            pulumi.String(chart),
-			Chart:           pulumi.String(chart),
-			Version:         pulumi.String(ch.Version),
-			RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ch.Repository)},
-			Namespace:       pulumi.String(ns),
-			CreateNamespace: pulumi.Bool(false),
-			Values:          vm,
-			Atomic:          pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true),
-			MaxHistory: pulumi.Int(10), Timeout: pulumi.Int(900),
+		release, err := addons.NewRelease(ctx, name+"-"+chart, addons.Release{
+			Name: chart, Chart: chart, Namespace: ns, Pinned: ch, Values: vm, TimeoutSeconds: 900,
 		}, parent, k8s, pulumi.DependsOn(append([]pulumi.Resource{assoc}, a.DependsOn...)))
 		if err != nil {
 			return fail(err)

@@ -19,7 +19,6 @@ import (
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -160,16 +159,8 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	if err != nil {
 		return fail(err)
 	}
-	release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
-		Name:            pulumi.String(Release),
-		Chart:           pulumi.String(Release),
-		Version:         pulumi.String(a.Chart.Version),
-		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.Chart.Repository)},
-		Namespace:       pulumi.String(Namespace),
-		CreateNamespace: pulumi.Bool(false),
-		Values:          values,
-		Atomic:          pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true),
-		MaxHistory: pulumi.Int(10), Timeout: pulumi.Int(900),
+	release, err := addons.NewRelease(ctx, name, addons.Release{
+		Name: Release, Chart: Release, Namespace: Namespace, Pinned: a.Chart, Values: values, TimeoutSeconds: 900,
 	}, parent, pulumi.DependsOn(append([]pulumi.Resource{keys, admin}, a.DependsOn...)))
 	if err != nil {
 		return fail(err)

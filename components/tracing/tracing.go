@@ -320,20 +320,10 @@ func NewTracing(ctx *pulumi.Context, name string, args *TracingArgs, aws, k8s pu
 			after = append(after, previous)
 		}
 		chart := a.Charts[p.chart]
-		release, err := helmv3.NewRelease(ctx, name+"-"+p.release, &helmv3.ReleaseArgs{
-			Name:           pulumi.String(p.release),
-			Chart:          pulumi.String(p.chart),
-			Version:        pulumi.String(chart.Version),
-			RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(chart.Repository)},
-			Namespace:      pulumi.String(Namespace),
-			// The baseline owns the namespace and its guardrails.
-			CreateNamespace: pulumi.Bool(false),
-			Values:          values,
-			// A failed upgrade rolls back; nothing is left half-applied.
-			Atomic: pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true),
-			MaxHistory: pulumi.Int(10),
+		release, err := addons.NewRelease(ctx, name+"-"+p.release, addons.Release{
+			Name: p.release, Chart: p.chart, Namespace: Namespace, Pinned: chart, Values: values,
 			// Ingesters join the ring one by one.
-			Timeout: pulumi.Int(900),
+			TimeoutSeconds: 900,
 		}, parent, k8s, pulumi.DependsOn(after))
 		if err != nil {
 			return fail(err)
