@@ -64,16 +64,9 @@ func planChaos(t *testing.T, args *ExperimentsArgs) *plan.Plan {
 	})
 }
 
-func named(t *testing.T, p *plan.Plan, typ, name string) plan.Resource {
-	t.Helper()
-	r, ok := p.Named(typ, name)
-	require.True(t, ok, "%s %s", typ, name)
-	return r
-}
-
 func template(t *testing.T, p *plan.Plan, suffix string) plan.Resource {
 	t.Helper()
-	return named(t, p, tTemplate, "chaos-"+suffix)
+	return plantest.Named(t, p, tTemplate, "chaos-"+suffix)
 }
 
 // params flattens an action's [{key, value}] parameters.
@@ -118,12 +111,12 @@ func TestOnlyEnabledExperiments(t *testing.T) {
 
 func TestLogGroup(t *testing.T) {
 	p := planChaos(t, fullArgs())
-	lg := named(t, p, "aws:cloudwatch/logGroup:LogGroup", "chaos")
+	lg := plantest.Named(t, p, "aws:cloudwatch/logGroup:LogGroup", "chaos")
 	assert.Equal(t, logsKey, lg.Inputs["kmsKeyId"], "the experiment log is encrypted with the logs key")
 	assert.Equal(t, 365.0, lg.Inputs["retentionInDays"], "the experiment log is audit evidence: a year")
 	assert.Equal(t, "/platform/prod/use1/fis/experiments", lg.Inputs["name"])
 
-	rp := named(t, p, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "chaos")
+	rp := plantest.Named(t, p, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "chaos")
 	var doc struct {
 		Statement []struct {
 			Principal map[string]string
@@ -314,7 +307,7 @@ type policyDoc struct {
 func rolePolicy(t *testing.T, p *plan.Plan) policyDoc {
 	t.Helper()
 	var doc policyDoc
-	require.NoError(t, json.Unmarshal([]byte(named(t, p, "aws:iam/rolePolicy:RolePolicy", "chaos").Inputs["policy"].(string)), &doc))
+	require.NoError(t, json.Unmarshal([]byte(plantest.Named(t, p, "aws:iam/rolePolicy:RolePolicy", "chaos").Inputs["policy"].(string)), &doc))
 	return doc
 }
 
@@ -340,7 +333,7 @@ func (d policyDoc) statement(t *testing.T, sid string) (resource any, cond map[s
 
 func TestRole(t *testing.T) {
 	p := planChaos(t, fullArgs())
-	role := named(t, p, "aws:iam/role:Role", "chaos")
+	role := plantest.Named(t, p, "aws:iam/role:Role", "chaos")
 	assert.Equal(t, "platform-prod-use1-fis", role.Inputs["name"])
 	assert.Equal(t, boundary, role.Inputs["permissionsBoundary"], "the role carries the permission boundary")
 	var trust struct {
@@ -428,19 +421,19 @@ func TestRolePolicyOneExperiment(t *testing.T) {
 
 func TestPodIdentity(t *testing.T) {
 	p := planChaos(t, fullArgs())
-	entry := named(t, p, "aws:eks/accessEntry:AccessEntry", "chaos-fis")
+	entry := plantest.Named(t, p, "aws:eks/accessEntry:AccessEntry", "chaos-fis")
 	assert.Equal(t, cluster, entry.Inputs["clusterName"])
 	assert.Equal(t, roleArn, entry.Inputs["principalArn"], "the experiment role is mapped into the cluster")
 	assert.Equal(t, FISUser, entry.Inputs["userName"], "as the user the RoleBinding names")
 	assert.Equal(t, "STANDARD", entry.Inputs["type"])
 	assert.Nil(t, entry.Inputs["kubernetesGroups"], "no group: nothing but the namespace's RoleBinding applies")
 
-	sa := named(t, p, "kubernetes:core/v1:ServiceAccount", "chaos-fis")
+	sa := plantest.Named(t, p, "kubernetes:core/v1:ServiceAccount", "chaos-fis")
 	assert.Equal(t, ServiceAccount, plantest.Input(sa, "metadata", "name"))
 	assert.Equal(t, "mita", plantest.Input(sa, "metadata", "namespace"))
 	assert.Equal(t, true, sa.Inputs["automountServiceAccountToken"], "FIS's pod calls the API server with it")
 
-	role := named(t, p, "kubernetes:rbac.authorization.k8s.io/v1:Role", "chaos-fis")
+	role := plantest.Named(t, p, "kubernetes:rbac.authorization.k8s.io/v1:Role", "chaos-fis")
 	assert.Equal(t, "mita", plantest.Input(role, "metadata", "namespace"), "a namespaced Role, not a ClusterRole")
 	assert.Equal(t, []any{
 		map[string]any{"apiGroups": []any{""}, "resources": []any{"configmaps"}, "verbs": []any{"get", "create", "patch", "delete"}},
@@ -450,7 +443,7 @@ func TestPodIdentity(t *testing.T) {
 		map[string]any{"apiGroups": []any{"apps"}, "resources": []any{"deployments"}, "verbs": []any{"get"}},
 	}, role.Inputs["rules"], "what the FIS documentation lists for the pod actions")
 
-	binding := named(t, p, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "chaos-fis")
+	binding := plantest.Named(t, p, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "chaos-fis")
 	assert.Equal(t, "mita", plantest.Input(binding, "metadata", "namespace"))
 	assert.Equal(t, map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": FISUser}, binding.Inputs["roleRef"])
 	assert.Equal(t, []any{

@@ -69,9 +69,7 @@ func planDelivery(t *testing.T, mutate func(*DeliveryArgs)) *plan.Plan {
 
 func named(t *testing.T, p *plan.Plan, typ, name string) plan.Resource {
 	t.Helper()
-	r, ok := p.Named(typ, "delivery-"+name)
-	require.True(t, ok, "%s %s", typ, name)
-	return r
+	return plantest.Named(t, p, typ, "delivery-"+name)
 }
 
 // valuesOf returns a value of a release's values by path.

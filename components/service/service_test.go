@@ -60,13 +60,6 @@ func planService(t *testing.T, region string, a *ServiceArgs) *plan.Plan {
 	})
 }
 
-func named(t *testing.T, p *plan.Plan, typ, name string) plan.Resource {
-	t.Helper()
-	r, ok := p.Named(typ, name)
-	require.True(t, ok, "%s %s", typ, name)
-	return r
-}
-
 func policyStatements(t *testing.T, doc string) map[string]map[string]any {
 	t.Helper()
 	var d struct{ Statement []map[string]any }
@@ -114,7 +107,7 @@ func TestServiceChildren(t *testing.T) {
 
 func TestServiceRepository(t *testing.T) {
 	p := planService(t, "us-east-1", primaryArgs())
-	repo := named(t, p, "aws:ecr/repository:Repository", "mita-backend")
+	repo := plantest.Named(t, p, "aws:ecr/repository:Repository", "mita-backend")
 	assert.Equal(t, "platform/mita-backend", repo.Inputs["name"])
 	assert.Equal(t, "IMMUTABLE", repo.Inputs["imageTagMutability"])
 	assert.Equal(t, "KMS", plantest.Input(repo, "encryptionConfigurations", 0, "encryptionType"))
@@ -123,7 +116,7 @@ func TestServiceRepository(t *testing.T) {
 	assert.True(t, repo.Protect, "released images are protected")
 	assert.True(t, repo.RetainOnDelete)
 	assert.Equal(t, "mita", plantest.Input(repo, "tags", "team"))
-	policy := named(t, p, "aws:ecr/repositoryPolicy:RepositoryPolicy", "mita-backend")
+	policy := plantest.Named(t, p, "aws:ecr/repositoryPolicy:RepositoryPolicy", "mita-backend")
 	st := policyStatements(t, policy.Inputs["policy"].(string))
 	assert.Equal(t, deployRole, plantest.Input(plan.Resource{Inputs: st["AllowPush"]}, "Principal", "AWS"))
 	assert.Equal(t, "Deny", st["DenyPushByOthers"]["Effect"], "only CI pushes")
@@ -131,7 +124,7 @@ func TestServiceRepository(t *testing.T) {
 
 func TestServiceIdentity(t *testing.T) {
 	p := planService(t, "us-east-1", primaryArgs())
-	role := named(t, p, "aws:iam/role:Role", "mita-backend")
+	role := plantest.Named(t, p, "aws:iam/role:Role", "mita-backend")
 	assert.Equal(t, "arn:aws:iam::111122223333:policy/boundary", role.Inputs["permissionsBoundary"])
 	trust := firstStatement(t, role.Inputs["assumeRolePolicy"].(string))
 	assert.Equal(t, map[string]any{"Service": "pods.eks.amazonaws.com"}, trust["Principal"], "EKS Pod Identity only")
@@ -139,41 +132,41 @@ func TestServiceIdentity(t *testing.T) {
 	assert.Equal(t, "mita", cond["aws:RequestTag/kubernetes-namespace"])
 	assert.Equal(t, "mita-backend", cond["aws:RequestTag/kubernetes-service-account"])
 
-	st := policyStatements(t, named(t, p, "aws:iam/rolePolicy:RolePolicy", "mita-backend").Inputs["policy"].(string))
+	st := policyStatements(t, plantest.Named(t, p, "aws:iam/rolePolicy:RolePolicy", "mita-backend").Inputs["policy"].(string))
 	assert.Len(t, st, 4)
 	assert.Equal(t, dataBucket+"/mita-backend/*", st["OwnPrefix"]["Resource"], "only its own prefix of the data bucket")
 	assert.Equal(t, map[string]any{"StringLike": map[string]any{"s3:prefix": "mita-backend/*"}}, st["ListOwnPrefix"]["Condition"])
 	assert.Equal(t, map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3.us-east-1.amazonaws.com"}}, st["DataKeyThroughS3"]["Condition"])
 	assert.Equal(t, "arn:aws:rds-db:us-east-1:111122223333:dbuser:db-ABCDEFGHIJKL/mita_backend", st["ConnectAsOwnUser"]["Resource"])
 
-	assoc := named(t, p, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "mita-backend")
+	assoc := plantest.Named(t, p, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "mita-backend")
 	assert.Equal(t, "mita", assoc.Inputs["namespace"])
 	assert.Equal(t, "mita-backend", assoc.Inputs["serviceAccount"])
 	assert.Equal(t, "platform-prod-use1-eks", assoc.Inputs["clusterName"])
 
-	sa := named(t, p, "kubernetes:core/v1:ServiceAccount", "mita-backend")
+	sa := plantest.Named(t, p, "kubernetes:core/v1:ServiceAccount", "mita-backend")
 	assert.Equal(t, "mita-backend", plantest.Input(sa, "metadata", "name"))
 	assert.Equal(t, "mita", plantest.Input(sa, "metadata", "namespace"))
 	assert.Equal(t, false, sa.Inputs["automountServiceAccountToken"], "Pod Identity needs no API token")
 
 	bare := primaryArgs()
 	bare.Data, bare.Database = nil, nil
-	st = policyStatements(t, named(t, planService(t, "us-east-1", bare), "aws:iam/rolePolicy:RolePolicy", "mita-backend").Inputs["policy"].(string))
+	st = policyStatements(t, plantest.Named(t, planService(t, "us-east-1", bare), "aws:iam/rolePolicy:RolePolicy", "mita-backend").Inputs["policy"].(string))
 	assert.Equal(t, map[string]any{"Sid": "NothingGranted", "Effect": "Deny", "Action": "*", "Resource": "*"}, st["NothingGranted"], "a service without AWS access is granted nothing")
 }
 
 func TestServiceSecrets(t *testing.T) {
 	p := planService(t, "us-east-1", primaryArgs())
-	sec := named(t, p, "aws:secretsmanager/secret:Secret", "mita-backend-payments-provider")
+	sec := plantest.Named(t, p, "aws:secretsmanager/secret:Secret", "mita-backend-payments-provider")
 	assert.Equal(t, "platform/prod/mita-backend/payments-provider", sec.Inputs["name"])
 	assert.Equal(t, secretsKey, sec.Inputs["kmsKeyId"])
 	assert.Equal(t, "us-west-2", plantest.Input(sec, "replicas", 0, "region"))
 	assert.Equal(t, replicaKey, plantest.Input(sec, "replicas", 0, "kmsKeyId"))
 	assert.True(t, sec.Protect)
 	assert.NotContains(t, sec.Inputs, "secretString", "no value in state: filled outside Pulumi")
-	rot := named(t, p, "aws:secretsmanager/secretRotation:SecretRotation", "mita-backend-payments-provider")
+	rot := plantest.Named(t, p, "aws:secretsmanager/secretRotation:SecretRotation", "mita-backend-payments-provider")
 	assert.Equal(t, 30.0, plantest.Input(rot, "rotationRules", "automaticallyAfterDays"))
-	st := policyStatements(t, named(t, p, "aws:secretsmanager/secretPolicy:SecretPolicy", "mita-backend-payments-provider").Inputs["policy"].(string))
+	st := policyStatements(t, plantest.Named(t, p, "aws:secretsmanager/secretPolicy:SecretPolicy", "mita-backend-payments-provider").Inputs["policy"].(string))
 	assert.Equal(t, esoRole, plantest.Input(plan.Resource{Inputs: st["ReadersOnly"]}, "Principal", "AWS"), "only the External Secrets operator reads values")
 	assert.Equal(t, []any{esoRole, drEsoRole, rotateRole, "arn:aws:iam::111122223333:root"},
 		plantest.Input(plan.Resource{Inputs: st["DenyEveryoneElse"]}, "Condition", "StringNotEquals", "aws:PrincipalArn"),
@@ -183,7 +176,7 @@ func TestServiceSecrets(t *testing.T) {
 		name string
 		p    *plan.Plan
 	}{{"primary", p}, {"dr", planService(t, "us-west-2", drArgs())}} {
-		es := named(t, tc.p, "kubernetes:external-secrets.io/v1:ExternalSecret", "mita-backend-secrets")
+		es := plantest.Named(t, tc.p, "kubernetes:external-secrets.io/v1:ExternalSecret", "mita-backend-secrets")
 		assert.Equal(t, "mita-backend-secrets", plantest.Input(es, "metadata", "name"), tc.name)
 		assert.Equal(t, "mita", plantest.Input(es, "metadata", "namespace"), tc.name)
 		assert.Equal(t, map[string]any{"kind": "ClusterSecretStore", "name": "aws-secrets-manager"}, plantest.Input(es, "spec", "secretStoreRef"), tc.name)
@@ -203,7 +196,7 @@ func TestServiceIngress(t *testing.T) {
 		{"production", planService(t, "us-east-1", primaryArgs()), "PRIMARY", "hc-123"},
 		{"dr", planService(t, "us-west-2", drArgs()), "SECONDARY", nil},
 	} {
-		ing := named(t, tc.p, "kubernetes:networking.k8s.io/v1:Ingress", "mita-backend")
+		ing := plantest.Named(t, tc.p, "kubernetes:networking.k8s.io/v1:Ingress", "mita-backend")
 		assert.Equal(t, "alb-api", plantest.Input(ing, "spec", "ingressClassName"), "the class carries WAF, TLS policy and access logs")
 		assert.Equal(t, "api.example-fintech.com", plantest.Input(ing, "spec", "rules", 0, "host"))
 		assert.Equal(t, "/metrics", plantest.Input(ing, "spec", "rules", 0, "http", "paths", 0, "path"))

@@ -93,13 +93,6 @@ func planBackend(t *testing.T, mutate func(*statebackend.BackendArgs)) *plan.Pla
 	return p
 }
 
-func named(t *testing.T, p *plan.Plan, typ, name string) plan.Resource {
-	t.Helper()
-	r, ok := p.Named(typ, name)
-	require.True(t, ok, "%s %s", typ, name)
-	return r
-}
-
 type statement struct {
 	Sid       string
 	Effect    string
@@ -186,7 +179,7 @@ func TestRegions(t *testing.T) {
 
 func TestSecretsKey(t *testing.T) {
 	p := planBackend(t, nil)
-	key := named(t, p, tKey, "pulumi-secrets")
+	key := plantest.Named(t, p, tKey, "pulumi-secrets")
 	assert.Equal(t, true, key.Inputs["multiRegion"], "a multi-Region primary: its replica decrypts in the DR region")
 	assert.Equal(t, true, key.Inputs["enableKeyRotation"])
 	assert.Equal(t, 365.0, key.Inputs["rotationPeriodInDays"])
@@ -197,18 +190,18 @@ func TestSecretsKey(t *testing.T) {
 	assert.True(t, key.RetainOnDelete)
 	rootOnly(t, key)
 
-	alias := named(t, p, tAlias, "pulumi-secrets")
+	alias := plantest.Named(t, p, tAlias, "pulumi-secrets")
 	assert.Equal(t, "alias/platform-prod-use1-pulumi-secrets", alias.Inputs["name"])
 	assert.Equal(t, "pulumi-secrets-id", alias.Inputs["targetKeyId"])
 
-	replica := named(t, p, tReplicaKey, "pulumi-secrets-replica")
+	replica := plantest.Named(t, p, tReplicaKey, "pulumi-secrets-replica")
 	assert.Equal(t, secretsKeyArn, replica.Inputs["primaryKeyArn"])
 	assert.Equal(t, 30.0, replica.Inputs["deletionWindowInDays"])
 	assert.True(t, replica.Protect)
 	assert.True(t, replica.RetainOnDelete)
 	rootOnly(t, replica)
 
-	drAlias := named(t, p, tAlias, "pulumi-secrets-replica")
+	drAlias := plantest.Named(t, p, tAlias, "pulumi-secrets-replica")
 	assert.Equal(t, "alias/platform-prod-usw2-pulumi-secrets", drAlias.Inputs["name"])
 	assert.Contains(t, drAlias.PropertyDependencies["targetKeyId"], replica.URN)
 }
@@ -219,14 +212,14 @@ func TestStateKeys(t *testing.T) {
 		"pulumi-kms-pulumi-state":         "alias/platform-prod-use1-pulumi-state",
 		"pulumi-kms-replica-pulumi-state": "alias/platform-prod-usw2-pulumi-state-replica",
 	} {
-		key := named(t, p, tKey, name)
+		key := plantest.Named(t, p, tKey, name)
 		assert.Equal(t, true, key.Inputs["enableKeyRotation"], name)
 		assert.Equal(t, 30.0, key.Inputs["deletionWindowInDays"], name)
 		assert.True(t, key.Protect, name)
 		assert.True(t, key.RetainOnDelete, name)
 		assert.Nil(t, key.Inputs["multiRegion"], "%s: S3 re-encrypts replicas, a regional key suffices", name)
 		rootOnly(t, key)
-		assert.Equal(t, alias, named(t, p, tAlias, name).Inputs["name"])
+		assert.Equal(t, alias, plantest.Named(t, p, tAlias, name).Inputs["name"])
 	}
 }
 
@@ -236,37 +229,37 @@ func TestStateBucket(t *testing.T) {
 		"pulumi-state":         {stateBucket, stateKeyArn, logBucket},
 		"pulumi-state-replica": {replicaBucket, drStateKeyArn, drLogBucket},
 	} {
-		bucket := named(t, p, tBucketV2, name)
+		bucket := plantest.Named(t, p, tBucketV2, name)
 		assert.Equal(t, want.bucket, bucket.Inputs["bucket"])
 		assert.Equal(t, false, bucket.Inputs["forceDestroy"], name)
 		assert.True(t, bucket.Protect, name)
 		assert.True(t, bucket.RetainOnDelete, name)
 
-		ver := named(t, p, tVersioning, name)
+		ver := plantest.Named(t, p, tVersioning, name)
 		assert.Equal(t, "Enabled", plantest.Input(ver, "versioningConfiguration", "status"), name)
 
-		sse := named(t, p, tSSE, name)
+		sse := plantest.Named(t, p, tSSE, name)
 		assert.Equal(t, "aws:kms", plantest.Input(sse, "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"), name)
 		assert.Equal(t, want.key, plantest.Input(sse, "rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId"), name)
 
-		pab := named(t, p, tPAB, name)
+		pab := plantest.Named(t, p, tPAB, name)
 		for _, flag := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 			assert.Equal(t, true, pab.Inputs[flag], "%s %s", name, flag)
 		}
-		assert.Equal(t, "BucketOwnerEnforced", plantest.Input(named(t, p, tOwnership, name), "rule", "objectOwnership"), name)
+		assert.Equal(t, "BucketOwnerEnforced", plantest.Input(plantest.Named(t, p, tOwnership, name), "rule", "objectOwnership"), name)
 
-		st := document(t, named(t, p, tPolicy, name), "policy")
+		st := document(t, plantest.Named(t, p, tPolicy, name), "policy")
 		require.Len(t, st, 2, "%s: TLS-only, nothing granted", name)
 		assert.Equal(t, "Deny", st[0].Effect)
 		assert.Equal(t, "false", st[0].Condition["Bool"]["aws:SecureTransport"])
 		assert.Equal(t, "1.2", st[1].Condition["NumericLessThan"]["s3:TlsVersion"])
 
-		logging := named(t, p, tLogging, name)
+		logging := plantest.Named(t, p, tLogging, name)
 		assert.Equal(t, want.logs, logging.Inputs["targetBucket"], name)
 
 		// A year of state history; current state is never archived out of
 		// instant reach and never expires.
-		rule := named(t, p, tLifecycle, name)
+		rule := plantest.Named(t, p, tLifecycle, name)
 		assert.Equal(t, "Enabled", plantest.Input(rule, "rules", 0, "status"))
 		assert.Equal(t, 365.0, plantest.Input(rule, "rules", 0, "noncurrentVersionExpiration", "noncurrentDays"), name)
 		assert.Equal(t, 7.0, plantest.Input(rule, "rules", 0, "abortIncompleteMultipartUpload", "daysAfterInitiation"), name)
@@ -282,7 +275,7 @@ func TestStateBucket(t *testing.T) {
 		}
 	}
 
-	rc := named(t, p, tReplication, "pulumi-state")
+	rc := plantest.Named(t, p, tReplication, "pulumi-state")
 	assert.Equal(t, "Enabled", plantest.Input(rc, "rules", 0, "status"))
 	assert.Equal(t, "Enabled", plantest.Input(rc, "rules", 0, "deleteMarkerReplication", "status"))
 	assert.Equal(t, "Enabled", plantest.Input(rc, "rules", 0, "sourceSelectionCriteria", "sseKmsEncryptedObjects", "status"))
@@ -296,15 +289,15 @@ func TestStateBucket(t *testing.T) {
 func TestAccessLogBuckets(t *testing.T) {
 	p := planBackend(t, nil)
 	for name, bucket := range map[string]string{"pulumi-access-logs": logBucket, "pulumi-replica-access-logs": drLogBucket} {
-		b := named(t, p, tBucketV2, name)
+		b := plantest.Named(t, p, tBucketV2, name)
 		assert.Equal(t, bucket, b.Inputs["bucket"])
 		assert.True(t, b.Protect, name)
 		assert.True(t, b.RetainOnDelete, name)
-		sse := named(t, p, tSSE, name)
+		sse := plantest.Named(t, p, tSSE, name)
 		assert.Equal(t, "AES256", plantest.Input(sse, "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"), "S3 delivers access logs only to SSE-S3 buckets")
-		assert.Equal(t, "Enabled", plantest.Input(named(t, p, tVersioning, name), "versioningConfiguration", "status"))
-		assert.Equal(t, 400.0, plantest.Input(named(t, p, tLifecycle, name), "rules", 0, "expiration", "days"), name)
-		st := document(t, named(t, p, tPolicy, name), "policy")
+		assert.Equal(t, "Enabled", plantest.Input(plantest.Named(t, p, tVersioning, name), "versioningConfiguration", "status"))
+		assert.Equal(t, 400.0, plantest.Input(plantest.Named(t, p, tLifecycle, name), "rules", 0, "expiration", "days"), name)
+		st := document(t, plantest.Named(t, p, tPolicy, name), "policy")
 		assert.Equal(t, "false", st[0].Condition["Bool"]["aws:SecureTransport"])
 	}
 }
@@ -344,14 +337,14 @@ func TestUnprotected(t *testing.T) {
 		a.StateHistoryDays = 730
 	})
 	for _, r := range []plan.Resource{
-		named(t, p, tKey, "pulumi-secrets"), named(t, p, tReplicaKey, "pulumi-secrets-replica"),
-		named(t, p, tKey, "pulumi-kms-pulumi-state"), named(t, p, tBucketV2, "pulumi-state"), named(t, p, tBucketV2, "pulumi-state-replica"),
+		plantest.Named(t, p, tKey, "pulumi-secrets"), plantest.Named(t, p, tReplicaKey, "pulumi-secrets-replica"),
+		plantest.Named(t, p, tKey, "pulumi-kms-pulumi-state"), plantest.Named(t, p, tBucketV2, "pulumi-state"), plantest.Named(t, p, tBucketV2, "pulumi-state-replica"),
 	} {
 		assert.False(t, r.Protect, r.Name)
 		assert.True(t, r.RetainOnDelete, "%s is retained whatever the switch", r.Name)
 	}
-	assert.Equal(t, 7.0, named(t, p, tKey, "pulumi-secrets").Inputs["deletionWindowInDays"])
-	assert.Equal(t, 730.0, plantest.Input(named(t, p, tLifecycle, "pulumi-state"), "rules", 0, "noncurrentVersionExpiration", "noncurrentDays"))
+	assert.Equal(t, 7.0, plantest.Named(t, p, tKey, "pulumi-secrets").Inputs["deletionWindowInDays"])
+	assert.Equal(t, 730.0, plantest.Input(plantest.Named(t, p, tLifecycle, "pulumi-state"), "rules", 0, "noncurrentVersionExpiration", "noncurrentDays"))
 }
 
 func TestInvalidArgs(t *testing.T) {
@@ -478,7 +471,7 @@ func TestBootstrapProgram(t *testing.T) {
 	assert.Equal(t, "s3://platform-prod-usw2-pulumi-state-replica-123456789012?region=us-west-2&awssdk=v2", p.Outputs["drBackendUrl"])
 
 	for _, region := range []string{"us-east-1", "us-west-2"} {
-		prov := named(t, p, "pulumi:providers:aws", "aws-"+region)
+		prov := plantest.Named(t, p, "pulumi:providers:aws", "aws-"+region)
 		assert.Equal(t, region, prov.Inputs["region"])
 		assert.Equal(t, []any{"123456789012"}, prov.Inputs["allowedAccountIds"], "the providers touch only the configured account")
 		assert.Equal(t, map[string]any{
@@ -491,8 +484,8 @@ func TestBootstrapProgram(t *testing.T) {
 			assert.NotContains(t, r.Provider, "::default", "%s %s takes an explicit provider", r.Type, r.Name)
 		}
 	}
-	assert.True(t, named(t, p, tBucketV2, "pulumi-state").Protect, "protect defaults to true")
-	assert.True(t, named(t, p, tKey, "pulumi-secrets").Protect)
+	assert.True(t, plantest.Named(t, p, tBucketV2, "pulumi-state").Protect, "protect defaults to true")
+	assert.True(t, plantest.Named(t, p, tKey, "pulumi-secrets").Protect)
 	assertPasses(t, p)
 }
 

@@ -90,13 +90,6 @@ func planCanaries(t *testing.T, mutate func(*CanariesArgs)) (*plan.Plan, map[str
 	return p, alarms
 }
 
-func named(t *testing.T, p *plan.Plan, typ, name string) plan.Resource {
-	t.Helper()
-	r, ok := p.Named(typ, name)
-	require.True(t, ok, "%s %s is planned", typ, name)
-	return r
-}
-
 func TestCanariesChildren(t *testing.T) {
 	p, _ := planCanaries(t, nil)
 	assert.Equal(t, map[string]int{
@@ -115,42 +108,42 @@ func TestCanariesChildren(t *testing.T) {
 
 func TestArtifactBucket(t *testing.T) {
 	p, _ := planCanaries(t, nil)
-	b := named(t, p, tBucket, "canaries-artifacts")
+	b := plantest.Named(t, p, tBucket, "canaries-artifacts")
 	assert.Equal(t, "platform-prod-use1-canary-artifacts-111122223333", b.Inputs["bucket"])
-	sse := named(t, p, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "canaries-artifacts")
+	sse := plantest.Named(t, p, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "canaries-artifacts")
 	assert.Equal(t, "aws:kms", plantest.Input(sse, "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"))
 	assert.Equal(t, dataKey, plantest.Input(sse, "rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId"))
-	logging := named(t, p, "aws:s3/bucketLoggingV2:BucketLoggingV2", "canaries-artifacts")
+	logging := plantest.Named(t, p, "aws:s3/bucketLoggingV2:BucketLoggingV2", "canaries-artifacts")
 	assert.Equal(t, logBucket, logging.Inputs["targetBucket"], "access to the artifacts is logged")
-	named(t, p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "canaries-artifacts")
+	plantest.Named(t, p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "canaries-artifacts")
 
-	lc := named(t, p, tLifecyc, "canaries-artifacts")
+	lc := plantest.Named(t, p, tLifecyc, "canaries-artifacts")
 	assert.Equal(t, 31.0+ArtifactGraceDays, plantest.Input(lc, "rules", 0, "expiration", "days"), "artifacts expire a grace after the longer canary retention by default")
 	assert.Equal(t, 7.0, plantest.Input(lc, "rules", 0, "noncurrentVersionExpiration", "noncurrentDays"), "expired artifacts do not linger a year")
 	assert.Nil(t, plantest.Input(lc, "rules", 0, "transitions"), "the console reads artifacts: never Glacier")
 	assert.Equal(t, 7.0, plantest.Input(lc, "rules", 0, "abortIncompleteMultipartUpload", "daysAfterInitiation"))
 
 	p, _ = planCanaries(t, func(a *CanariesArgs) { a.FailureRetentionDays = 60 })
-	lc = named(t, p, tLifecyc, "canaries-artifacts")
+	lc = plantest.Named(t, p, tLifecyc, "canaries-artifacts")
 	assert.Equal(t, 60.0+ArtifactGraceDays, plantest.Input(lc, "rules", 0, "expiration", "days"), "the default follows the longer retention")
 
 	p, _ = planCanaries(t, func(a *CanariesArgs) { a.ArtifactRetentionDays = 120; a.Protect = true })
-	lc = named(t, p, tLifecyc, "canaries-artifacts")
+	lc = plantest.Named(t, p, tLifecyc, "canaries-artifacts")
 	assert.Equal(t, 120.0, plantest.Input(lc, "rules", 0, "expiration", "days"))
-	assert.True(t, named(t, p, tBucket, "canaries-artifacts").Protect)
-	assert.True(t, named(t, p, tBucket, "canaries-scripts").Protect)
+	assert.True(t, plantest.Named(t, p, tBucket, "canaries-artifacts").Protect)
+	assert.True(t, plantest.Named(t, p, tBucket, "canaries-scripts").Protect)
 
 	// The script bucket keeps its objects: canaries read them again on
 	// every code or runtime update.
-	scripts := named(t, p, tLifecyc, "canaries-scripts")
+	scripts := plantest.Named(t, p, tLifecyc, "canaries-scripts")
 	assert.Nil(t, plantest.Input(scripts, "rules", 0, "expiration"))
-	sse = named(t, p, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "canaries-scripts")
+	sse = plantest.Named(t, p, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "canaries-scripts")
 	assert.Equal(t, dataKey, plantest.Input(sse, "rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId"))
 }
 
 func TestScriptObject(t *testing.T) {
 	p, _ := planCanaries(t, nil)
-	obj := named(t, p, tObject, "canaries-script")
+	obj := plantest.Named(t, p, tObject, "canaries-script")
 	assert.Equal(t, "platform-prod-use1-canary-scripts-111122223333", obj.Inputs["bucket"])
 	assert.Equal(t, "aws:kms", obj.Inputs["serverSideEncryption"])
 	assert.Equal(t, dataKey, obj.Inputs["kmsKeyId"])
@@ -234,7 +227,7 @@ func TestScriptRuns(t *testing.T) {
 
 func TestCanaries(t *testing.T) {
 	p, _ := planCanaries(t, nil)
-	api := named(t, p, tCanary, "canaries-api")
+	api := plantest.Named(t, p, tCanary, "canaries-api")
 	assert.Equal(t, "api", api.Inputs["name"])
 	assert.Equal(t, DefaultRuntimeVersion, api.Inputs["runtimeVersion"])
 	assert.Equal(t, "syn-nodejs-puppeteer-15.0", api.Inputs["runtimeVersion"])
@@ -257,22 +250,22 @@ func TestCanaries(t *testing.T) {
 	assert.Equal(t, map[string]any{"TARGET_URL": "https://api.example.com/healthz", "EXPECT_STATUS": "200"},
 		plantest.Input(api, "runConfig", "environmentVariables"), "the status defaults to 200")
 	assert.Nil(t, api.Inputs["vpcConfig"], "runs from the internet")
-	assert.Contains(t, api.DependsOn, named(t, p, tPolicy, "canaries").URN, "permissions exist before the first run")
+	assert.Contains(t, api.DependsOn, plantest.Named(t, p, tPolicy, "canaries").URN, "permissions exist before the first run")
 
-	internal := named(t, p, tCanary, "canaries-api-internal")
+	internal := plantest.Named(t, p, tCanary, "canaries-api-internal")
 	assert.Equal(t, "rate(5 minutes)", plantest.Input(internal, "schedule", "expression"))
 	assert.Equal(t, "s3://platform-prod-use1-canary-artifacts-111122223333/api-internal", internal.Inputs["artifactS3Location"])
 	assert.Equal(t, "204", plantest.Input(internal, "runConfig", "environmentVariables", "EXPECT_STATUS"))
 	assert.Equal(t, "https://internal.example.com/ready?deep=1", plantest.Input(internal, "runConfig", "environmentVariables", "TARGET_URL"))
 	assert.Equal(t, "vpc-1", plantest.Input(internal, "vpcConfig", "vpcId"))
 	assert.Equal(t, []any{"subnet-a", "subnet-b", "subnet-c"}, plantest.Input(internal, "vpcConfig", "subnetIds"))
-	assert.Equal(t, []any{named(t, p, tSG, "canaries-sg").ID}, plantest.Input(internal, "vpcConfig", "securityGroupIds"))
+	assert.Equal(t, []any{plantest.Named(t, p, tSG, "canaries-sg").ID}, plantest.Input(internal, "vpcConfig", "securityGroupIds"))
 
 	p, _ = planCanaries(t, func(a *CanariesArgs) {
 		a.SuccessRetentionDays, a.FailureRetentionDays, a.ArtifactRetentionDays = 7, 60, 120
 		a.RuntimeVersion = "syn-nodejs-puppeteer-13.1"
 	})
-	api = named(t, p, tCanary, "canaries-api")
+	api = plantest.Named(t, p, tCanary, "canaries-api")
 	assert.Equal(t, 7.0, api.Inputs["successRetentionPeriod"])
 	assert.Equal(t, 60.0, api.Inputs["failureRetentionPeriod"])
 	assert.Equal(t, "syn-nodejs-puppeteer-13.1", api.Inputs["runtimeVersion"], "pinned from config")
@@ -280,7 +273,7 @@ func TestCanaries(t *testing.T) {
 
 func TestCanarySecurityGroup(t *testing.T) {
 	p, _ := planCanaries(t, nil)
-	sg := named(t, p, tSG, "canaries-sg")
+	sg := plantest.Named(t, p, tSG, "canaries-sg")
 	assert.Equal(t, "vpc-1", sg.Inputs["vpcId"])
 	assert.Equal(t, "platform-prod-use1-canaries", sg.Inputs["name"])
 	assert.NotEmpty(t, sg.Inputs["description"])
@@ -319,7 +312,7 @@ func strs(v any) []string {
 func rolePolicy(t *testing.T, p *plan.Plan) map[string]policyStatement {
 	t.Helper()
 	var doc struct{ Statement []policyStatement }
-	require.NoError(t, json.Unmarshal([]byte(named(t, p, tPolicy, "canaries").Inputs["policy"].(string)), &doc))
+	require.NoError(t, json.Unmarshal([]byte(plantest.Named(t, p, tPolicy, "canaries").Inputs["policy"].(string)), &doc))
 	out := map[string]policyStatement{}
 	for _, s := range doc.Statement {
 		assert.Equal(t, policydoc.Allow, s.Effect)
@@ -333,7 +326,7 @@ func rolePolicy(t *testing.T, p *plan.Plan) map[string]policyStatement {
 
 func TestCanaryRole(t *testing.T) {
 	p, _ := planCanaries(t, nil)
-	role := named(t, p, tRole, "canaries")
+	role := plantest.Named(t, p, tRole, "canaries")
 	assert.Equal(t, boundary, role.Inputs["permissionsBoundary"])
 	var trust struct {
 		Statement []struct {
@@ -380,7 +373,7 @@ func TestCanaryAlarms(t *testing.T) {
 		canary string
 		period float64
 	}{{"api", 60}, {"api-internal", 300}} {
-		a := named(t, p, tAlarm, "canaries-"+tc.canary)
+		a := plantest.Named(t, p, tAlarm, "canaries-"+tc.canary)
 		assert.Equal(t, "platform-prod-use1-canary-"+tc.canary, a.Inputs["name"])
 		assert.True(t, strings.HasSuffix(a.Inputs["alarmDescription"].(string), "Runbook: "+canaryRunbook), "the page links its runbook")
 		assert.Equal(t, "CloudWatchSynthetics", a.Inputs["namespace"])
@@ -401,7 +394,7 @@ func TestCanaryAlarms(t *testing.T) {
 	assert.Len(t, arns, 2)
 
 	p, _ = planCanaries(t, func(a *CanariesArgs) { a.SuccessThreshold, a.AlarmPeriods, a.AlarmDatapoints = 100, 3, 2 })
-	a := named(t, p, tAlarm, "canaries-api")
+	a := plantest.Named(t, p, tAlarm, "canaries-api")
 	assert.Equal(t, 100.0, a.Inputs["threshold"])
 	assert.Equal(t, 3.0, a.Inputs["evaluationPeriods"])
 	assert.Equal(t, 2.0, a.Inputs["datapointsToAlarm"])
@@ -567,7 +560,7 @@ func TestAnomalyAlarms(t *testing.T) {
 		{AlarmDBConnections, "AWS/RDS", "DatabaseConnections", "Maximum", db, 300, "ANOMALY_DETECTION_BAND(m1, 3)", "GreaterThanUpperThreshold", "notBreaching", 3, 3, ticket},
 		{AlarmDBCPU, "AWS/RDS", "CPUUtilization", "Average", db, 300, "ANOMALY_DETECTION_BAND(m1, 2)", "GreaterThanUpperThreshold", "notBreaching", 3, 3, ticket},
 	} {
-		a := named(t, p, tAlarm, "anomaly-"+tc.key)
+		a := plantest.Named(t, p, tAlarm, "anomaly-"+tc.key)
 		assert.Equal(t, "platform-prod-use1-anomaly-"+tc.key, a.Inputs["name"])
 		assert.True(t, strings.HasSuffix(a.Inputs["alarmDescription"].(string), "Runbook: "+anomalyRunbook), "%s links its runbook", tc.key)
 		m1 := query(t, a, "m1")
@@ -598,11 +591,11 @@ func TestAnomalyAlarms(t *testing.T) {
 	}
 
 	// A traffic drop reads as zeros, not as missing data.
-	req := named(t, p, tAlarm, "anomaly-"+AlarmRequests)
+	req := plantest.Named(t, p, tAlarm, "anomaly-"+AlarmRequests)
 	assert.Equal(t, "FILL(m1, 0)", query(t, req, "e1")["expression"])
 	assert.Equal(t, false, query(t, req, "m1")["returnData"])
 	// The 5xx floor guard: the band watches errors above the floor only.
-	errs := named(t, p, tAlarm, "anomaly-"+AlarmTarget5xx)
+	errs := plantest.Named(t, p, tAlarm, "anomaly-"+AlarmTarget5xx)
 	assert.Equal(t, "FILL(m1, 0)", query(t, errs, "e1")["expression"])
 	assert.Equal(t, "IF(e1 > 10, e1, 0)", query(t, errs, "e2")["expression"])
 	assert.Equal(t, true, query(t, errs, "e2")["returnData"])
@@ -615,10 +608,10 @@ func TestAnomalyOverrides(t *testing.T) {
 		a.Target5xx = Signal{Route: RouteTicket}
 		a.Target5xxFloor = 2.5
 	})
-	lat := named(t, p, tAlarm, "anomaly-"+AlarmTargetLatency)
+	lat := plantest.Named(t, p, tAlarm, "anomaly-"+AlarmTargetLatency)
 	assert.Equal(t, "ANOMALY_DETECTION_BAND(m1, 4.5)", query(t, lat, "ad1")["expression"])
 	assert.Equal(t, []any{pageTopic}, lat.Inputs["alarmActions"], "routed by config")
-	errs := named(t, p, tAlarm, "anomaly-"+AlarmTarget5xx)
+	errs := plantest.Named(t, p, tAlarm, "anomaly-"+AlarmTarget5xx)
 	assert.Equal(t, []any{ticket}, errs.Inputs["alarmActions"])
 	assert.Equal(t, "ANOMALY_DETECTION_BAND(e2, 2)", query(t, errs, "ad1")["expression"], "the default width stays")
 	assert.Equal(t, "IF(e1 > 2.5, e1, 0)", query(t, errs, "e2")["expression"])

@@ -42,6 +42,17 @@ func RunErr(body func(ctx *pulumi.Context) error) (*plan.Plan, error) {
 	})
 }
 
+// Named is the planned resource of a type and logical name; the test
+// fails when the plan has none.
+func Named(t testing.TB, p *plan.Plan, typ, name string) plan.Resource {
+	t.Helper()
+	r, ok := p.Named(typ, name)
+	if !ok {
+		t.Fatalf("%s %s is not planned", typ, name)
+	}
+	return r
+}
+
 // Input returns an input of a resource by dotted path (a.b.0.c), or nil.
 func Input(r plan.Resource, path ...any) any {
 	var cur any = r.Inputs
