@@ -40,6 +40,9 @@ type dataTierArgs struct {
 	// replicaOf makes the database a cross-region replica (dr, not promoted).
 	replicaOf     pulumi.StringInput
 	instanceClass string
+	// multiAZ of the stack's database: the primary always; the dr
+	// replica as platform:dr.replicaMultiAz says until promotion.
+	multiAZ       bool
 	readReplicas  int
 	cacheNodeType string
 	cacheReplicas int
@@ -72,7 +75,9 @@ func newDataTier(ctx *pulumi.Context, e *environment, a dataTierArgs) (*dataTier
 		LogsKmsKeyArn:             a.keys.Arn(kms.Logs),
 		BackupRetentionDays:       cfg.Database.BackupRetentionDays,
 		LogMinDurationStatementMs: cfg.Database.LogMinDurationStatementMs,
+		MultiAZ:                   &a.multiAZ,
 		ReadReplicas:              a.readReplicas,
+		ReadReplicaMultiAZ:        *cfg.Database.ReadReplicaMultiAz,
 		ReplicaLagAlarmSeconds:    cfg.Database.ReplicaLagAlarmSeconds,
 		AlarmTopicArn:             alerts.Arn,
 		ReplicaOf:                 a.replicaOf,

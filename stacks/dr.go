@@ -54,7 +54,7 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 	}
 	data, err := newDataTier(ctx, e, dataTierArgs{
 		keys: keys, vpc: vpc, provider: home, replicaOf: replicaOf,
-		instanceClass: cfg.DR.InstanceClass, readReplicas: 0,
+		instanceClass: cfg.DR.InstanceClass, multiAZ: cfg.DR.Promote || *cfg.DR.ReplicaMultiAz, readReplicas: 0,
 		cacheNodeType: cfg.DR.CacheNodeType, cacheReplicas: cfg.DR.CacheReplicas, vaultPurpose: "dr",
 	})
 	if err != nil {
@@ -124,6 +124,9 @@ func dr(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		return nil, err
 	}
 	if err := newPaging(ctx, e, keys, out, requireOutput(primaryRef, cfg.PrimaryStack, "permissionBoundaryArn"), home); err != nil {
+		return nil, err
+	}
+	if err := newCostControls(ctx, e, keys, out, nil, home); err != nil {
 		return nil, err
 	}
 	// The services run here on the replicas: images replicated by ECR,

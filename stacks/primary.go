@@ -112,7 +112,7 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 
 	tier, err := newDataTier(ctx, e, dataTierArgs{
 		keys: keys, vpc: vpc, provider: home,
-		instanceClass: cfg.Database.InstanceClass, readReplicas: *cfg.Database.ReadReplicas,
+		instanceClass: cfg.Database.InstanceClass, multiAZ: true, readReplicas: *cfg.Database.ReadReplicas,
 		cacheNodeType: cfg.Cache.NodeType, cacheReplicas: cfg.Cache.Replicas, vaultPurpose: "primary",
 	})
 	if err != nil {
@@ -180,6 +180,9 @@ func primary(ctx *pulumi.Context, e *environment) (pulumi.Map, error) {
 		return nil, err
 	}
 	if err := newPaging(ctx, e, keys, out, out["permissionBoundaryArn"].(pulumi.StringInput), home); err != nil {
+		return nil, err
+	}
+	if err := newCostControls(ctx, e, keys, out, accessLogs.BucketName, home); err != nil {
 		return nil, err
 	}
 	out["drBackupVaultArn"] = drVault.Arn

@@ -151,6 +151,8 @@ const badStack = `config:
   platform:chaos:
     experiments:
       databaseFailover: {}
+  platform:cost:
+    monthlyBudgetUsd: 0
 `
 
 // TestBadConfigRegistersNothing: every problem is listed with its field
@@ -176,6 +178,8 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 		"logging.auditRetentionDays: audit and security logs are kept at least 365 days (PCI 10.5.1), got 90",
 		"logging.search.zones: production spreads the domain over 3 availability zones, got 2",
 		"chaos.experiments.databaseFailover.stopAlarms: an experiment needs a stop condition",
+		"cost.monthlyBudgetUsd: is required: the stack's monthly AWS budget in USD",
+		"cost.teams: the primary stack's team cost category needs at least one team",
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
@@ -185,7 +189,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	code, _, stderr := runCLI("plan", "--stack", "broken", "--dir", dir)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "invalid stack config (Pulumi.broken.yaml, namespace platform:)")
-	assert.Equal(t, 15, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
+	assert.Equal(t, 17, strings.Count(stderr, "\n")-1, "one line per problem after the heading:\n%s", stderr)
 }
 
 // TestStackFileProblemsAreRefused: a secret or an undeclared key in a

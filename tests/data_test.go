@@ -63,6 +63,7 @@ func TestDRDataPath(t *testing.T) {
 	assert.Equal(t, primary.Outputs["databaseArn"], db.Inputs["replicateSourceDb"], "a cross-region replica of the primary, read through the StackReference")
 	assert.Contains(t, db.Inputs["kmsKeyId"], ":us-west-2:", "encrypted with a DR-region key")
 	assert.Equal(t, "platform-prod-usw2-data", db.Inputs["dbSubnetGroupName"])
+	assert.Equal(t, false, db.Inputs["multiAz"], "cost lever: the replica is Single-AZ until promotion (dr.replicaMultiAz)")
 	assert.Equal(t, "us-west-2", regionOf(p, db))
 	assert.Equal(t, 1, p.CountByType()["aws:elasticache/replicationGroup:ReplicationGroup"], "a warm-standby cache")
 	vault, ok := p.Named("aws:backup/vault:Vault", "backup")

@@ -115,7 +115,7 @@ func TestConfigRulesOfTheCLI(t *testing.T) {
 }
 
 // projectWith copies the project with its files edited.
-func projectWith(t *testing.T, edit func(name, content string) string) *plan.Planner {
+func projectWith(t testing.TB, edit func(name, content string) string) *plan.Planner {
 	t.Helper()
 	dir := t.TempDir()
 	for _, f := range []string{"Pulumi.yaml", "Pulumi.production.yaml", "Pulumi.dr.yaml"} {

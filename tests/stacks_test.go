@@ -229,7 +229,7 @@ func TestPrimaryStack(t *testing.T) {
 	counts := p.CountByType()
 	assert.Equal(t, 2, counts["pulumi:providers:aws"], "us-east-1 and us-west-2")
 	assert.Equal(t, 9, counts["aws:kms/key:Key"], "five purposes at home; data, logs, secrets and backup replica keys in DR")
-	assert.Equal(t, 10, counts["aws:s3/bucketV2:BucketV2"], "data, audit, access logs and their replicas; Loki, traces, canary artifacts and scripts")
+	assert.Equal(t, 11, counts["aws:s3/bucketV2:BucketV2"], "data, audit, access logs and their replicas; Loki, traces, canary artifacts and scripts; the Cost and Usage exports")
 	assert.Equal(t, 2, counts["aws:s3/bucketReplicationConfig:BucketReplicationConfig"], "data and audit replicate")
 	assert.Equal(t, 9, counts["aws:ec2/subnet:Subnet"])
 	assert.Equal(t, 3, counts["aws:ec2/natGateway:NatGateway"], "one NAT gateway per AZ in production")

@@ -498,6 +498,13 @@ func TestWorkflowsPreviewAndDeployEveryStack(t *testing.T) {
 	assert.Contains(t, jobRuns(manifests), "deploy/*/overlays/*/")
 	assert.Contains(t, jobRuns(manifests), "check --manifests \"$dir\"")
 
+	costJob := yamlGet(prJobs, "cost")
+	require.NotNil(t, costJob, "pr.yml has the cost job")
+	assert.Equal(t, []string{"dr", "production"}, matrixStacks(yamlGet(yamlGet(costJob, "strategy"), "matrix")), "every stack's cost change is commented")
+	assert.Contains(t, jobRuns(costJob), `cost diff --stack "$STACK" --base-ref "$BASE_SHA" --format markdown`)
+	assert.Equal(t, "write", yamlString(yamlGet(yamlGet(costJob, "permissions"), "pull-requests")), "the cost job comments")
+	assert.Nil(t, yamlGet(yamlGet(costJob, "permissions"), "id-token"), "pricing needs no cloud credentials")
+
 	preview := yamlGet(prJobs, "preview")
 	require.NotNil(t, preview, "pr.yml has the preview job")
 	matrix := yamlGet(yamlGet(preview, "strategy"), "matrix")

@@ -54,6 +54,10 @@ type DatabaseArgs struct {
 	MonitoringIntervalSeconds int
 	// ReadReplicas in the same region, for read scaling.
 	ReadReplicas int
+	// ReadReplicaMultiAZ gives each read replica a standby of its own.
+	// False by default: a replica serves reads and the primary is the one
+	// that must survive an AZ failure.
+	ReadReplicaMultiAZ bool
 	// ReplicaLagAlarmSeconds pages before a replica falls behind the RPO.
 	ReplicaLagAlarmSeconds int
 	// AlarmTopicArn receives every alarm.

@@ -247,11 +247,13 @@ func build(ctx *pulumi.Context, name string, a DatabaseArgs, d *Database) error 
 	replicaIDs := pulumi.StringArray{}
 	for i := 1; i <= a.ReadReplicas; i++ {
 		rid := fmt.Sprintf("%s-replica-%d", id, i)
-		replica, err := rds.NewInstance(ctx, fmt.Sprintf("%s-replica-%d", name, i), common(&rds.InstanceArgs{
+		replicaArgs := common(&rds.InstanceArgs{
 			Identifier:              pulumi.String(rid),
 			ReplicateSourceDb:       primary.Identifier,
 			FinalSnapshotIdentifier: pulumi.String(rid + "-final"),
-		}), stateful...)
+		})
+		replicaArgs.MultiAz = pulumi.Bool(a.ReadReplicaMultiAZ)
+		replica, err := rds.NewInstance(ctx, fmt.Sprintf("%s-replica-%d", name, i), replicaArgs, stateful...)
 		if err != nil {
 			return err
 		}

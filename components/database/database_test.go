@@ -132,6 +132,15 @@ func TestSecurityGroupAdmitsOnlyTheWorkloadTier(t *testing.T) {
 	assert.Equal(t, []any{}, sg.Inputs["egress"])
 }
 
+func TestReadReplicaMultiAZIsAChoice(t *testing.T) {
+	p := planDB(t, func(a *DatabaseArgs) { a.ReadReplicaMultiAZ = true })
+	replica, ok := p.Named("aws:rds/instance:Instance", "db-replica-1")
+	require.True(t, ok)
+	assert.Equal(t, true, replica.Inputs["multiAz"])
+	primary, _ := p.Named("aws:rds/instance:Instance", "db")
+	assert.Equal(t, true, primary.Inputs["multiAz"])
+}
+
 func TestReadReplicaAndAlarms(t *testing.T) {
 	p := planDB(t, func(a *DatabaseArgs) { a.ReplicaLagAlarmSeconds = 120 })
 	replica, ok := p.Named("aws:rds/instance:Instance", "db-replica-1")
@@ -140,6 +149,7 @@ func TestReadReplicaAndAlarms(t *testing.T) {
 	assert.Equal(t, "platform-prod-use1-postgres", replica.Inputs["replicateSourceDb"])
 	assert.NotContains(t, replica.Inputs, "manageMasterUserPassword")
 	assert.True(t, replica.Protect)
+	assert.Equal(t, false, replica.Inputs["multiAz"], "a read replica is Single-AZ by default: the primary carries availability")
 
 	lag, ok := p.Named("aws:cloudwatch/metricAlarm:MetricAlarm", "db-replica-1-lag")
 	require.True(t, ok)

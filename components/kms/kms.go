@@ -87,6 +87,13 @@ func NewKeys(ctx *pulumi.Context, name string, args *KeysArgs, opts ...pulumi.Re
 	return k, nil
 }
 
+// TopicPublishers are the AWS services that publish to the alert topic
+// (components/observability) and so use the logs key that encrypts it.
+var TopicPublishers = []string{
+	"cloudwatch.amazonaws.com", "events.amazonaws.com",
+	"budgets.amazonaws.com", "costalerts.amazonaws.com",
+}
+
 // KeyPolicy is the key policy of a purpose's key. The account root holds
 // full control so that IAM policies decide who uses the key (and the key
 // can never become unmanageable); services that encrypt on the platform's
@@ -99,6 +106,9 @@ func KeyPolicy(n naming.Namer, p Purpose) policydoc.Document {
 		Action:    "kms:*",
 		Resource:  "*",
 	}}
+	if p == Data {
+		statements = append(statements, dataExportsStatement(n))
+	}
 	if p == Logs {
 		// CloudWatch Logs encrypts log groups with this key, only for log
 		// groups of this account and region.
@@ -112,11 +122,12 @@ func KeyPolicy(n naming.Namer, p Purpose) policydoc.Document {
 				"kms:EncryptionContext:aws:logs:arn": n.ARN("logs", "*"),
 			}},
 		}, policydoc.Statement{
-			// CloudWatch alarms and EventBridge rules publish to the
-			// alert topic, which this key encrypts.
+			// CloudWatch alarms, EventBridge rules, AWS Budgets and Cost
+			// Anomaly Detection publish to the alert topic, which this
+			// key encrypts; each calls KMS itself to do so.
 			Sid:       "AllowAlarmsToEncryptedTopics",
 			Effect:    policydoc.Allow,
-			Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+			Principal: policydoc.Service(TopicPublishers...),
 			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey*"},
 			Resource:  "*",
 			Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
@@ -144,4 +155,24 @@ func KeyPolicy(n naming.Namer, p Purpose) policydoc.Document {
 		})
 	}
 	return policydoc.New(statements...)
+}
+
+// dataExportsStatement lets AWS Data Exports write the cost and usage
+// report into the billing exports bucket (components/finops), whose
+// default encryption is this key. S3 calls KMS on the service's behalf:
+// GenerateDataKey for each object, Decrypt to complete multipart uploads.
+// The grant holds only for this account and only through S3 in this key's
+// region, where a bucket encrypted with it lives.
+func dataExportsStatement(n naming.Namer) policydoc.Statement {
+	return policydoc.Statement{
+		Sid:       "AllowDataExportsDelivery",
+		Effect:    policydoc.Allow,
+		Principal: policydoc.Service("bcm-data-exports.amazonaws.com"),
+		Action:    []string{"kms:GenerateDataKey", "kms:Decrypt"},
+		Resource:  "*",
+		Condition: policydoc.Conditions{"StringEquals": {
+			"aws:SourceAccount": n.AccountID,
+			"kms:ViaService":    fmt.Sprintf("s3.%s.amazonaws.com", n.Region),
+		}},
+	}
 }

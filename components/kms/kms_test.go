@@ -68,6 +68,7 @@ func TestKeyPolicies(t *testing.T) {
 					Sid       string
 					Effect    string
 					Principal any
+					Action    any
 					Condition map[string]map[string]any
 				}
 			}
@@ -91,14 +92,30 @@ func TestKeyPolicies(t *testing.T) {
 				assert.Equal(t, map[string]any{"Service": "logs.us-east-1.amazonaws.com"}, logs.Principal)
 				assert.Equal(t, "arn:aws:logs:us-east-1:111122223333:*", logs.Condition["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
 				alarms := doc.Statement[2]
-				assert.Equal(t, map[string]any{"Service": []any{"cloudwatch.amazonaws.com", "events.amazonaws.com"}}, alarms.Principal)
-				assert.Equal(t, "111122223333", alarms.Condition["StringEquals"]["aws:SourceAccount"])
+				assert.Equal(t, "AllowAlarmsToEncryptedTopics", alarms.Sid)
+				assert.Equal(t, map[string]any{"Service": []any{"cloudwatch.amazonaws.com", "events.amazonaws.com",
+					"budgets.amazonaws.com", "costalerts.amazonaws.com"}}, alarms.Principal,
+					"alarms, rules, budgets and cost anomaly alerts reach the encrypted alert topic")
+				assert.Equal(t, []any{"kms:Decrypt", "kms:GenerateDataKey*"}, alarms.Action)
+				assert.Equal(t, map[string]map[string]any{"StringEquals": {"aws:SourceAccount": "111122223333"}}, alarms.Condition,
+					"only for this account's publishers")
 				trail := doc.Statement[3]
 				assert.Equal(t, map[string]any{"Service": "cloudtrail.amazonaws.com"}, trail.Principal)
 				assert.Equal(t, "arn:aws:cloudtrail:*:111122223333:trail/*", trail.Condition["StringLike"]["kms:EncryptionContext:aws:cloudtrail:arn"])
 				assert.Equal(t, map[string]any{"Service": "config.amazonaws.com"}, doc.Statement[4].Principal)
+			} else if purpose == Data {
+				require.Len(t, doc.Statement, 2)
+				exports := doc.Statement[1]
+				assert.Equal(t, "AllowDataExportsDelivery", exports.Sid)
+				assert.Equal(t, "Allow", exports.Effect)
+				assert.Equal(t, map[string]any{"Service": "bcm-data-exports.amazonaws.com"}, exports.Principal)
+				assert.Equal(t, []any{"kms:GenerateDataKey", "kms:Decrypt"}, exports.Action, "write objects, complete multipart uploads; nothing else")
+				assert.Equal(t, map[string]map[string]any{"StringEquals": {
+					"aws:SourceAccount": "111122223333",
+					"kms:ViaService":    "s3.us-east-1.amazonaws.com",
+				}}, exports.Condition, "only this account's exports, only through S3 in the key's region")
 			} else {
-				assert.Len(t, doc.Statement, 1, "only the logs key names a service")
+				assert.Len(t, doc.Statement, 1, "only the logs and data keys name a service")
 			}
 		})
 	}

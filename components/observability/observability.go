@@ -1,7 +1,7 @@
 // Package observability owns the platform's alerting plumbing: the
-// KMS-encrypted SNS topic every CloudWatch alarm of the platform publishes
-// to (paging subscribes to it in a later layer), and the alarm helper the
-// data-tier components share.
+// KMS-encrypted SNS topic every CloudWatch alarm, budget and cost anomaly
+// alert of the platform publishes to (paging subscribes to it in a later
+// layer), and the alarm helper the data-tier components share.
 package observability
 
 import (
@@ -46,7 +46,8 @@ type AlertTopic struct {
 }
 
 // NewAlertTopic creates the encrypted topic and a policy that lets only
-// CloudWatch alarms and EventBridge rules of this account publish.
+// services of this account publish: CloudWatch alarms, EventBridge rules,
+// AWS Budgets and Cost Anomaly Detection (components/finops).
 func NewAlertTopic(ctx *pulumi.Context, name string, args *AlertTopicArgs, opts ...pulumi.ResourceOption) (*AlertTopic, error) {
 	if args == nil {
 		args = &AlertTopicArgs{}
@@ -67,24 +68,59 @@ func NewAlertTopic(ctx *pulumi.Context, name string, args *AlertTopicArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("observability %s: %w", name, err)
 	}
-	policy := policydoc.FromOutputs(func(v []string) policydoc.Document {
-		return policydoc.New(policydoc.Statement{
-			Sid:       "AllowAlarmsOfThisAccount",
-			Effect:    policydoc.Allow,
-			Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com"),
-			Action:    "sns:Publish",
-			Resource:  v[0],
-			Condition: policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}},
-		})
-	}, topic.Arn)
-	if _, err := sns.NewTopicPolicy(ctx, name, &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: policy}, parent); err != nil {
+	policy, err := sns.NewTopicPolicy(ctx, name, &sns.TopicPolicyArgs{
+		Arn:    topic.Arn,
+		Policy: policydoc.FromOutputs(func(v []string) policydoc.Document { return TopicPolicy(n, v[0]) }, topic.Arn),
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("observability %s: %w", name, err)
 	}
-	t.Arn = topic.Arn
+	// The ARN carries the policy as a dependency, so that whatever names
+	// the topic waits for the policy: AWS Budgets and Cost Anomaly
+	// Detection check that they may publish when a budget or subscription
+	// is created. It still points at the topic itself.
+	t.Arn = pulumi.All(topic.Arn, policy.Arn).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(t, pulumi.Map{"arn": t.Arn}); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// TopicPolicy lets the publishing services of this account, and only of
+// this account, publish to the topic. AWS Budgets is also pinned to
+// budgets of this account by source ARN, as its documentation recommends
+// ("Creating an Amazon SNS topic for budget notifications").
+func TopicPolicy(n naming.Namer, topicArn string) policydoc.Document {
+	thisAccount := policydoc.Conditions{"StringEquals": {"aws:SourceAccount": n.AccountID}}
+	return policydoc.New(
+		policydoc.Statement{
+			Sid:       "AllowAlarmsOfThisAccount",
+			Effect:    policydoc.Allow,
+			Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+			Action:    "sns:Publish",
+			Resource:  topicArn,
+			Condition: thisAccount,
+		},
+		policydoc.Statement{
+			Sid:       "AllowBudgetsOfThisAccount",
+			Effect:    policydoc.Allow,
+			Principal: policydoc.Service("budgets.amazonaws.com"),
+			Action:    "sns:Publish",
+			Resource:  topicArn,
+			Condition: policydoc.Conditions{
+				"StringEquals": {"aws:SourceAccount": n.AccountID},
+				"ArnLike":      {"aws:SourceArn": fmt.Sprintf("arn:%s:budgets::%s:*", naming.Partition, n.AccountID)},
+			},
+		},
+		policydoc.Statement{
+			Sid:       "AllowCostAnomalyDetectionOfThisAccount",
+			Effect:    policydoc.Allow,
+			Principal: policydoc.Service("costalerts.amazonaws.com"),
+			Action:    "sns:Publish",
+			Resource:  topicArn,
+			Condition: thisAccount,
+		},
+	)
 }
 
 // Alarm is one CloudWatch metric alarm of a component.

@@ -15,8 +15,12 @@ const logsKey = "arn:aws:kms:us-east-1:111122223333:key/logs"
 
 func TestAlertTopic(t *testing.T) {
 	p := plantest.RunWithProvider(t, "us-east-1", func(ctx *pulumi.Context, prov pulumi.ResourceOption) error {
-		_, err := NewAlertTopic(ctx, "alerts", &AlertTopicArgs{Namer: plantest.Namer("us-east-1"), KmsKeyArn: pulumi.String(logsKey)}, prov)
-		return err
+		topic, err := NewAlertTopic(ctx, "alerts", &AlertTopicArgs{Namer: plantest.Namer("us-east-1"), KmsKeyArn: pulumi.String(logsKey)}, prov)
+		if err != nil {
+			return err
+		}
+		return NewAlarms(ctx, "db", topic.Arn, []Alarm{{Suffix: "cpu", Namespace: "AWS/RDS", Metric: "CPUUtilization",
+			Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 80}}, prov)
 	})
 	topic, ok := p.Named("aws:sns/topic:Topic", "alerts")
 	require.True(t, ok)
@@ -26,16 +30,34 @@ func TestAlertTopic(t *testing.T) {
 	require.True(t, ok)
 	var doc struct {
 		Statement []struct {
-			Principal map[string][]string
+			Sid       string
+			Principal map[string]any
 			Action    string
+			Resource  string
 			Condition map[string]map[string]string
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(pol.Inputs["policy"].(string)), &doc))
-	require.Len(t, doc.Statement, 1)
-	assert.ElementsMatch(t, []string{"cloudwatch.amazonaws.com", "events.amazonaws.com"}, doc.Statement[0].Principal["Service"])
-	assert.Equal(t, "sns:Publish", doc.Statement[0].Action)
-	assert.Equal(t, "111122223333", doc.Statement[0].Condition["StringEquals"]["aws:SourceAccount"], "only this account's alarms and rules")
+	require.Len(t, doc.Statement, 3)
+	arn := "arn:aws:sns:us-east-1:111122223333:platform-prod-use1-alerts"
+	for _, st := range doc.Statement {
+		assert.Equal(t, "sns:Publish", st.Action, st.Sid)
+		assert.Equal(t, arn, st.Resource, st.Sid)
+		assert.Equal(t, "111122223333", st.Condition["StringEquals"]["aws:SourceAccount"], "%s: only this account's publishers", st.Sid)
+	}
+	alarms, budgets, anomalies := doc.Statement[0], doc.Statement[1], doc.Statement[2]
+	assert.Equal(t, []any{"cloudwatch.amazonaws.com", "events.amazonaws.com"}, alarms.Principal["Service"])
+	assert.Equal(t, "budgets.amazonaws.com", budgets.Principal["Service"])
+	assert.Equal(t, "arn:aws:budgets::111122223333:*", budgets.Condition["ArnLike"]["aws:SourceArn"], "only this account's budgets")
+	assert.Equal(t, "costalerts.amazonaws.com", anomalies.Principal["Service"])
+	assert.Len(t, anomalies.Condition, 1)
+
+	// Publishers name the topic through the policy, so they are created
+	// after AWS lets them publish.
+	alarm := plantest.Named(t, p, "aws:cloudwatch/metricAlarm:MetricAlarm", "db-cpu")
+	assert.Equal(t, []any{arn}, alarm.Inputs["alarmActions"])
+	assert.ElementsMatch(t, []string{topic.URN, pol.URN}, alarm.PropertyDependencies["alarmActions"],
+		"the alarm points at the topic and waits for its policy")
 }
 
 func TestAlarms(t *testing.T) {

@@ -54,6 +54,9 @@ type SecretArgs struct {
 	Replicas []Replica
 	// Protect turns on pulumi.Protect.
 	Protect bool
+	// Tags are added to the provider's default tags (a service's secrets
+	// carry its service and team, for cost allocation).
+	Tags map[string]string
 }
 
 // Limits.
@@ -144,6 +147,7 @@ func NewSecret(ctx *pulumi.Context, name string, args *SecretArgs, opts ...pulum
 		KmsKeyId:             a.KmsKeyArn,
 		RecoveryWindowInDays: pulumi.Int(recoveryWindowDays),
 		Replicas:             replicas,
+		Tags:                 tagMap(a.Tags),
 	}, parent, pulumi.Protect(a.Protect), pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, fmt.Errorf("secrets %s: %w", name, err)
@@ -187,4 +191,13 @@ func NewSecret(ctx *pulumi.Context, name string, args *SecretArgs, opts ...pulum
 	}
 	s.Arn = secret.Arn
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{"arn": s.Arn})
+}
+
+// tagMap is nil for no tags, so that a secret without its own tags plans
+// exactly as before.
+func tagMap(tags map[string]string) pulumi.StringMapInput {
+	if len(tags) == 0 {
+		return nil
+	}
+	return pulumi.ToStringMap(tags)
 }

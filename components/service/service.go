@@ -426,6 +426,7 @@ func buildSecrets(ctx *pulumi.Context, name string, a ServiceArgs, s *Service, p
 				Namer: a.Namer, Name: short, Description: sec.Description, KmsKeyArn: a.SecretsKeyArn,
 				ReaderRoleArns: slices.Clone(a.SecretReaderArns), ReplicaReaderRoleArns: slices.Clone(a.ReplicaSecretReaderArns), RotationLambdaArn: sec.RotationLambdaArn,
 				RotationRoleArn: sec.RotationRoleArn, RotationDays: sec.RotationDays, Replicas: replicas, Protect: a.Protect,
+				Tags: map[string]string{"service": a.Name, "team": a.Team},
 			}, parent, aws)
 			if err != nil {
 				return err

@@ -162,6 +162,7 @@ func TestServiceSecrets(t *testing.T) {
 	assert.Equal(t, secretsKey, sec.Inputs["kmsKeyId"])
 	assert.Equal(t, "us-west-2", plantest.Input(sec, "replicas", 0, "region"))
 	assert.Equal(t, replicaKey, plantest.Input(sec, "replicas", 0, "kmsKeyId"))
+	assert.Equal(t, map[string]any{"service": "mita-backend", "team": "mita"}, sec.Inputs["tags"], "the team cost category finds the service's secrets")
 	assert.True(t, sec.Protect)
 	assert.NotContains(t, sec.Inputs, "secretString", "no value in state: filled outside Pulumi")
 	rot := plantest.Named(t, p, "aws:secretsmanager/secretRotation:SecretRotation", "mita-backend-payments-provider")

@@ -7,7 +7,8 @@
 //
 //	platform plan --stack production [--dir .] [--format text|json]
 //	platform check --stack production | --preview-json FILE | --state FILE | --manifests DIR...
-//	platform cost --stack production [--usage FILE] [--format text|json]
+//	platform cost --stack production [--usage FILE] [--format text|json|markdown]
+//	platform cost diff --stack production --base FILE|--base-ref REF [--format text|json|markdown]
 //
 // Exit status: 0 planned, 1 the program or its config failed, 2 bad usage
 // or an unknown stack.
@@ -51,7 +52,15 @@ commands:
          --usage FILE   usage quantities (YAML, usage: {key: number}); the
                         defaults are documented in internal/cost
          --dir DIR      project directory (default .)
-         --format FMT   text or json
+         --format FMT   text, json (the report, a contract) or markdown
+  cost diff  the monthly difference per resource and in total between a
+         base and the stack as it is in --dir (a pull request's cost)
+         --stack NAME      stack to compare; required
+         --base FILE       the base: a platform cost --format json report
+         --base-ref REF    the base: the stack at a Git ref, priced by that
+                           ref's own platform cost in a temporary worktree
+         --usage FILE, --dir DIR as for cost
+         --format FMT      text, json or markdown (a pull-request comment)
 `
 
 // Run runs the command with its arguments (without the program name) and

@@ -34,6 +34,26 @@ type Line struct {
 	Usage string `json:"usage,omitempty"`
 	// Source is the price row's source page.
 	Source string `json:"source"`
+	// CommittedUnitUSD and CommittedMonthlyUSD are the line at the rate a
+	// finance team would commit to (a 1-year no-upfront reservation or
+	// Compute Savings Plan), equal to the on-demand figures when no
+	// commitment applies or none is sourced.
+	CommittedUnitUSD    float64 `json:"committedUnitUsd"`
+	CommittedMonthlyUSD float64 `json:"committedMonthlyUsd"`
+	// Commitment names the committed rate's price row and its source.
+	Commitment       string `json:"commitment,omitempty"`
+	CommitmentSource string `json:"commitmentSource,omitempty"`
+	// CommitmentUnsourced names the committed rate that would apply but
+	// has no sourced row: the line stays at on demand in the committed
+	// total, and the report says so.
+	CommitmentUnsourced string `json:"commitmentUnsourced,omitempty"`
+}
+
+// CommitmentGap is a commitment rate the price table lacks and the
+// on-demand dollars a month it would apply to.
+type CommitmentGap struct {
+	Rate       string  `json:"rate"`
+	MonthlyUSD float64 `json:"monthlyUsd"`
 }
 
 // Item is one resource of the plan and what it costs.
@@ -46,13 +66,32 @@ type Item struct {
 	Reason     string  `json:"reason,omitempty"`
 	Lines      []Line  `json:"lines,omitempty"`
 	MonthlyUSD float64 `json:"monthlyUsd"`
+	// CommittedMonthlyUSD is the item with the commitments applied.
+	CommittedMonthlyUSD float64 `json:"committedMonthlyUsd"`
 }
+
+// SchemaVersion is the version of the JSON report. Its field names are a
+// contract (tests/cost_test.go pins them): later versions add fields,
+// never rename or drop one.
+const SchemaVersion = 1
 
 // Estimate is a stack's monthly cost.
 type Estimate struct {
-	Stack      string  `json:"stack"`
-	Items      []Item  `json:"items"`
+	SchemaVersion int    `json:"schemaVersion"`
+	Stack         string `json:"stack"`
+	Currency      string `json:"currency"`
+	// HoursPerMonth turns hourly rates into monthly ones.
+	HoursPerMonth float64 `json:"hoursPerMonth"`
+	Items         []Item  `json:"items"`
+	// MonthlyUSD is the on-demand total.
 	MonthlyUSD float64 `json:"monthlyUsd"`
+	// CommittedMonthlyUSD is the total with every sourced commitment
+	// bought (1-year, no upfront).
+	CommittedMonthlyUSD float64 `json:"committedMonthlyUsd"`
+	// CommitmentGaps are the commitment rates not sourced yet: their
+	// lines count at on demand in CommittedMonthlyUSD, so it is an upper
+	// bound while any gap remains.
+	CommitmentGaps []CommitmentGap `json:"commitmentGaps"`
 	// UsageBasedUSD is the part of the total that depends on usage.
 	UsageBasedUSD float64        `json:"usageBasedUsd"`
 	Counts        map[Status]int `json:"counts"`
@@ -78,9 +117,11 @@ func (p *pricer) add(component, service, resource string, quantity float64, usag
 		p.err = append(p.err, fmt.Sprintf("no price for %s %q in %s", service, resource, p.region))
 		return
 	}
+	monthly := cents(quantity * row.USD)
 	p.item.Lines = append(p.item.Lines, Line{
 		Component: component, Quantity: quantity, Unit: row.Unit, UnitUSD: row.USD,
-		MonthlyUSD: cents(quantity * row.USD), Usage: usage, Source: row.Source,
+		MonthlyUSD: monthly, Usage: usage, Source: row.Source,
+		CommittedUnitUSD: row.USD, CommittedMonthlyUSD: monthly,
 	})
 }
 
@@ -89,11 +130,36 @@ func (p *pricer) hourly(component, service, resource string, count float64) {
 	p.add(component, service, resource, count*HoursPerMonth, "")
 }
 
+// Commitment suffixes: a price row named resource+suffix is the rate of
+// that commitment for the resource.
+const (
+	reserved1yr    = " reserved 1yr no upfront"
+	savingsPlan1yr = " compute savings plan 1yr no upfront"
+)
+
+// hourlyCommitted prices an hourly row like hourly and, when the
+// committed rate's row (resource+suffix) is in the table, the line's
+// committed figures at that rate.
+func (p *pricer) hourlyCommitted(component, service, resource string, count float64, suffix string) {
+	n := len(p.item.Lines)
+	p.hourly(component, service, resource, count)
+	if len(p.item.Lines) == n {
+		return // no on-demand row: recorded as an error
+	}
+	l := &p.item.Lines[n]
+	if row, ok := p.prices.Get(service, p.region, resource+suffix); ok {
+		l.CommittedUnitUSD, l.CommittedMonthlyUSD = row.USD, cents(l.Quantity*row.USD)
+		l.Commitment, l.CommitmentSource = row.Resource, row.Source
+	} else {
+		l.CommitmentUnsourced = service + " " + resource + suffix + " (" + p.region + ")"
+	}
+}
+
 func cents(v float64) float64 { return math.Round(v*100) / 100 }
 
 // EstimatePlan prices every resource of a plan.
 func EstimatePlan(pl *plan.Plan, prices *Prices, usage Usage) *Estimate {
-	e := &Estimate{Stack: pl.Stack, Counts: map[Status]int{}}
+	e := &Estimate{SchemaVersion: SchemaVersion, Stack: pl.Stack, Currency: "USD", HoursPerMonth: HoursPerMonth, Counts: map[Status]int{}}
 	regions := map[string]string{}
 	for _, r := range pl.Resources {
 		if strings.HasPrefix(r.Type, "pulumi:providers:") {
@@ -130,28 +196,49 @@ func EstimatePlan(pl *plan.Plan, prices *Prices, usage Usage) *Estimate {
 				it.Status = Priced
 			}
 		}
-		for _, l := range it.Lines {
-			it.MonthlyUSD += l.MonthlyUSD
-			if l.Usage != "" {
-				e.UsageBasedUSD += l.MonthlyUSD
-			}
-		}
-		it.MonthlyUSD = cents(it.MonthlyUSD)
-		e.MonthlyUSD += it.MonthlyUSD
-		e.Counts[it.Status]++
-		e.Items = append(e.Items, it)
+		e.add(it)
 	}
 	if alb := loadBalancers(pl, prices, usage); alb != nil {
-		e.Items = append(e.Items, *alb)
-		e.Counts[alb.Status]++
-		e.MonthlyUSD += alb.MonthlyUSD
-		for _, l := range alb.Lines {
+		e.add(*alb)
+	}
+	e.MonthlyUSD, e.CommittedMonthlyUSD, e.UsageBasedUSD = cents(e.MonthlyUSD), cents(e.CommittedMonthlyUSD), cents(e.UsageBasedUSD)
+	gaps := map[string]float64{}
+	for _, it := range e.Items {
+		for _, l := range it.Lines {
+			if l.CommitmentUnsourced != "" {
+				gaps[l.CommitmentUnsourced] += l.MonthlyUSD
+			}
+		}
+	}
+	e.CommitmentGaps = []CommitmentGap{}
+	for rate, usd := range gaps {
+		e.CommitmentGaps = append(e.CommitmentGaps, CommitmentGap{Rate: rate, MonthlyUSD: cents(usd)})
+	}
+	sort.Slice(e.CommitmentGaps, func(i, j int) bool {
+		if e.CommitmentGaps[i].MonthlyUSD != e.CommitmentGaps[j].MonthlyUSD {
+			return e.CommitmentGaps[i].MonthlyUSD > e.CommitmentGaps[j].MonthlyUSD
+		}
+		return e.CommitmentGaps[i].Rate < e.CommitmentGaps[j].Rate
+	})
+	sort.SliceStable(e.Items, func(i, j int) bool { return e.Items[i].MonthlyUSD > e.Items[j].MonthlyUSD })
+	return e
+}
+
+// add totals an item's lines and counts it in the estimate.
+func (e *Estimate) add(it Item) {
+	it.MonthlyUSD, it.CommittedMonthlyUSD = 0, 0
+	for _, l := range it.Lines {
+		it.MonthlyUSD += l.MonthlyUSD
+		it.CommittedMonthlyUSD += l.CommittedMonthlyUSD
+		if l.Usage != "" {
 			e.UsageBasedUSD += l.MonthlyUSD
 		}
 	}
-	e.MonthlyUSD, e.UsageBasedUSD = cents(e.MonthlyUSD), cents(e.UsageBasedUSD)
-	sort.SliceStable(e.Items, func(i, j int) bool { return e.Items[i].MonthlyUSD > e.Items[j].MonthlyUSD })
-	return e
+	it.MonthlyUSD, it.CommittedMonthlyUSD = cents(it.MonthlyUSD), cents(it.CommittedMonthlyUSD)
+	e.MonthlyUSD += it.MonthlyUSD
+	e.CommittedMonthlyUSD += it.CommittedMonthlyUSD
+	e.Counts[it.Status]++
+	e.Items = append(e.Items, it)
 }
 
 // loadBalancers are the Application Load Balancers the AWS Load Balancer
@@ -189,9 +276,5 @@ func loadBalancers(pl *plan.Plan, prices *Prices, usage Usage) *Item {
 		return &it
 	}
 	it.Status = Priced
-	for _, l := range it.Lines {
-		it.MonthlyUSD += l.MonthlyUSD
-	}
-	it.MonthlyUSD = cents(it.MonthlyUSD)
 	return &it
 }

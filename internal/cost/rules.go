@@ -2,6 +2,7 @@ package cost
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,8 +18,10 @@ type rule struct {
 }
 
 // input reads a nested input: keys are strings, list indexes ints.
-func input(r plan.Resource, path ...any) any {
-	var v any = r.Inputs
+func input(r plan.Resource, path ...any) any { return at(r.Inputs, path...) }
+
+// at reads a nested value of a decoded input the way input does.
+func at(v any, path ...any) any {
 	for _, k := range path {
 		switch key := k.(type) {
 		case string:
@@ -70,10 +73,12 @@ var rules = map[string]rule{
 			component = "spot instance hours (" + instance + ", " + strconv.FormatFloat(discount, 'f', -1, 64) + "% below on-demand, assumed)"
 			hours := nodes * HoursPerMonth
 			unit := row.USD * (1 - discount/100)
+			// Spot is already the discount: no commitment applies.
 			p.item.Lines = append(p.item.Lines, Line{Component: component, Quantity: hours, Unit: row.Unit, UnitUSD: unit,
-				MonthlyUSD: cents(hours * unit), Usage: "spotDiscountPercent", Source: row.Source})
+				MonthlyUSD: cents(hours * unit), Usage: "spotDiscountPercent", Source: row.Source,
+				CommittedUnitUSD: unit, CommittedMonthlyUSD: cents(hours * unit)})
 		} else {
-			p.hourly(component, "EC2", instance, nodes)
+			p.hourlyCommitted(component, "EC2", instance, nodes, savingsPlan1yr)
 		}
 		// The nodes' root volumes come from the launch template.
 		if lt := launchTemplate(p.plan, str(input(r, "launchTemplate", "id"))); lt != nil {
@@ -106,25 +111,36 @@ var rules = map[string]rule{
 		if _, ok := p.prices.Get("RDS", p.region, class+" (PostgreSQL, Multi-AZ)"); multiAZ && ok {
 			// The Multi-AZ rate where it is sourced (not always exactly
 			// twice the Single-AZ one).
-			p.hourly("instance hours (Multi-AZ)", "RDS", class+" (PostgreSQL, Multi-AZ)", 1)
+			p.hourlyCommitted("instance hours (Multi-AZ)", "RDS", class+" (PostgreSQL, Multi-AZ)", 1, reserved1yr)
 		} else {
-			p.hourly(map[bool]string{true: "instance hours (Multi-AZ: primary and standby)", false: "instance hours"}[multiAZ],
-				"RDS", class+" (PostgreSQL, Single-AZ)", count)
+			p.hourlyCommitted(map[bool]string{true: "instance hours (Multi-AZ: primary and standby)", false: "instance hours"}[multiAZ],
+				"RDS", class+" (PostgreSQL, Single-AZ)", count, reserved1yr)
 		}
-		p.add("storage", "RDS", storage, number(input(r, "allocatedStorage"), 0), "")
+		// A replica inherits its source's storage: an in-region source is
+		// in the plan; a cross-region one (the dr replica) is another
+		// stack's, so its size is a usage quantity.
+		gb, usage := number(input(r, "allocatedStorage"), -1), ""
+		if source := str(input(r, "replicateSourceDb")); gb < 0 && source != "" {
+			if src := rdsInstance(p.plan, source); src != nil {
+				gb = number(input(*src, "allocatedStorage"), 0)
+			} else {
+				gb, usage = p.usage.Get("crossRegionReplicaStorageGB"), "crossRegionReplicaStorageGB"
+			}
+		}
+		p.add("storage", "RDS", storage, max(gb, 0), usage)
 	}},
 	"aws:elasticache/replicationGroup:ReplicationGroup": {price: func(p *pricer, r plan.Resource) {
 		nodes := number(input(r, "numCacheClusters"), 0)
 		if nodes == 0 {
 			nodes = number(input(r, "numNodeGroups"), 1) * (1 + number(input(r, "replicasPerNodeGroup"), 0))
 		}
-		p.hourly("node hours", "ElastiCache", str(input(r, "nodeType"))+" (Redis OSS)", nodes)
+		p.hourlyCommitted("node hours", "ElastiCache", str(input(r, "nodeType"))+" (Redis OSS)", nodes, reserved1yr)
 	}},
 	"aws:opensearch/domain:Domain": {price: func(p *pricer, r plan.Resource) {
 		count := number(input(r, "clusterConfig", "instanceCount"), 1)
-		p.hourly("data node hours", "OpenSearch", str(input(r, "clusterConfig", "instanceType")), count)
+		p.hourlyCommitted("data node hours", "OpenSearch", str(input(r, "clusterConfig", "instanceType")), count, reserved1yr)
 		if input(r, "clusterConfig", "dedicatedMasterEnabled") == true {
-			p.hourly("master node hours", "OpenSearch", str(input(r, "clusterConfig", "dedicatedMasterType")), number(input(r, "clusterConfig", "dedicatedMasterCount"), 3))
+			p.hourlyCommitted("master node hours", "OpenSearch", str(input(r, "clusterConfig", "dedicatedMasterType")), number(input(r, "clusterConfig", "dedicatedMasterCount"), 3), reserved1yr)
 		}
 		p.add("storage (gp3)", "OpenSearch", "gp3 EBS storage", count*number(input(r, "ebsOptions", "volumeSize"), 0), "")
 	}},
@@ -153,7 +169,7 @@ var rules = map[string]rule{
 		// and the band's two bounds).
 		n := 1.0
 		for _, q := range list(input(r, "metricQueries")) {
-			if strings.HasPrefix(str(input(plan.Resource{Inputs: map[string]any{"q": q}}, "q", "expression")), "ANOMALY_DETECTION_BAND") {
+			if strings.HasPrefix(str(at(q, "expression")), "ANOMALY_DETECTION_BAND") {
 				n = 3
 			}
 		}
@@ -246,23 +262,105 @@ var rules = map[string]rule{
 	"aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration":                            {free: "delivery is billed as its log group's ingestion"},
 	"aws:opensearch/domainPolicy:DomainPolicy":                                                   {free: "part of the domain"},
 	"aws:accessanalyzer/analyzer:Analyzer":                                                       {free: "external access analyzers are free"},
+	"aws:budgets/budget:Budget":                                                                  {free: "an account's first two budgets are free (AWS Budgets row of prices.csv); the account has one per stack, two"},
+	"aws:costexplorer/anomalyMonitor:AnomalyMonitor":                                             {free: "Cost Anomaly Detection is free (prices.csv)"},
+	"aws:costexplorer/anomalySubscription:AnomalySubscription":                                   {free: "part of the anomaly monitor (its SNS deliveries are the topic's)"},
+	"aws:costexplorer/costAllocationTag:CostAllocationTag":                                       {free: "activating a cost allocation tag is free"},
+	"aws:costexplorer/costCategory:CostCategory":                                                 {free: "cost categories are free"},
+	"aws:bcmdata/export:Export":                                                                  {free: "Data Exports are free; the report files are priced with their bucket"},
 
-	// Pending: billed, not priced yet (issue 15 continues).
-	"aws:guardduty/detector:Detector":                                     {pending: "GuardDuty bills events, GB and vCPUs analysed by feature: per-feature usage not modelled yet"},
-	"aws:cfg/recorder:Recorder":                                           {pending: "AWS Config bills configuration items recorded: usage not modelled yet"},
-	"aws:cfg/rule:Rule":                                                   {pending: "AWS Config bills rule evaluations: usage not modelled yet"},
-	"aws:securityhub/account:Account":                                     {pending: "Security Hub bills security checks: usage not modelled yet"},
-	"aws:cloudtrail/trail:Trail":                                          {pending: "the first management-event copy is free; data events are billed by volume: not modelled yet"},
-	"aws:backup/plan:Plan":                                                {pending: "AWS Backup bills the recovery points' storage: not modelled yet"},
-	"aws:backup/vault:Vault":                                              {pending: "AWS Backup bills the recovery points' storage: not modelled yet"},
-	"aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":           {pending: "Firehose bills GB ingested: usage not modelled yet"},
-	"aws:lambda/function:Function":                                        {pending: "Lambda bills requests and GB-seconds: usage not modelled yet"},
-	"aws:sqs/queue:Queue":                                                 {pending: "SQS bills requests: usage not modelled yet"},
-	"aws:sns/topic:Topic":                                                 {pending: "SNS bills publishes beyond the free tier: usage not modelled yet"},
-	"aws:ecr/repository:Repository":                                       {pending: "ECR bills image storage: usage not modelled yet"},
-	"aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration": {pending: "Amazon Inspector bills image scans: usage not modelled yet"},
-	"aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": {pending: "cross-region backup transfer and storage: usage not modelled yet"},
-	"aws:s3/bucketReplicationConfig:BucketReplicationConfig":                          {pending: "inter-region replication transfer: usage not modelled yet"},
+	// Priced from usage: what these bill depends on activity, so every
+	// line names its usage key.
+	"aws:guardduty/detector:Detector": {price: priceGuardDuty},
+	"aws:cfg/recorder:Recorder": {price: func(p *pricer, r plan.Resource) {
+		p.add("configuration items recorded", "Config", "configuration item recorded (continuous)", p.usage.Get("configItemsRecorded"), "configItemsRecorded")
+	}},
+	"aws:cfg/rule:Rule": {price: func(p *pricer, r plan.Resource) {
+		p.add("rule evaluations", "Config", "rule evaluation", p.usage.Get("configRuleEvaluations"), "configRuleEvaluations")
+	}},
+	"aws:securityhub/account:Account": {price: func(p *pricer, r plan.Resource) {
+		p.add("security checks", "Security Hub", "security check (Security Hub CSPM)", p.usage.Get("securityHubChecks"), "securityHubChecks")
+	}},
+	"aws:cloudtrail/trail:Trail": {price: func(p *pricer, r plan.Resource) {
+		// The account's first copy of management events is free; this
+		// is the platform's only trail. Data events are billed.
+		data := false
+		for _, sel := range list(input(r, "advancedEventSelectors")) {
+			for _, f := range list(at(sel, "fieldSelectors")) {
+				if str(at(f, "field")) == "eventCategory" && slices.Contains(list(at(f, "equals")), any("Data")) {
+					data = true
+				}
+			}
+		}
+		if !data {
+			p.freeReason = "management events only: the account's first copy is free"
+			return
+		}
+		p.add("data events", "CloudTrail", "data events", p.usage.Get("cloudtrailDataEvents100k"), "cloudtrailDataEvents100k")
+	}},
+	"aws:backup/vault:Vault": {price: func(p *pricer, r plan.Resource) {
+		p.add("recovery points (RDS)", "AWS Backup", "RDS backup storage", p.usage.Get("backupGBStored"), "backupGBStored")
+	}},
+	"aws:backup/plan:Plan": {price: func(p *pricer, r plan.Resource) {
+		copies := false
+		for _, rule := range list(input(r, "rules")) {
+			if len(list(at(rule, "copyActions"))) > 0 {
+				copies = true
+			}
+		}
+		if !copies {
+			p.freeReason = "a schedule: the recovery points are priced with the vault"
+			return
+		}
+		p.add("cross-region copies", "AWS Backup", "cross-region copy data transfer", p.usage.Get("backupGBCopied"), "backupGBCopied")
+	}},
+	"aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": {price: func(p *pricer, r plan.Resource) {
+		p.add("ingestion", "Kinesis Data Firehose", "Direct PUT ingestion", p.usage.Get("firehoseGBIngested"), "firehoseGBIngested")
+	}},
+	"aws:lambda/function:Function": {price: func(p *pricer, r plan.Resource) {
+		requests := p.usage.Get("lambdaRequestsMillion")
+		p.add("requests", "Lambda", "requests", requests, "lambdaRequestsMillion")
+		duration := "duration (x86)"
+		if slices.Contains(list(input(r, "architectures")), any("arm64")) {
+			duration = "duration (Arm)"
+		}
+		gb := number(input(r, "memorySize"), 128) / 1024
+		p.add("compute ("+strconv.FormatFloat(gb*1024, 'f', -1, 64)+" MB)", "Lambda", duration, requests*1e6*p.usage.Get("lambdaDurationMs")/1000*gb, "lambdaDurationMs")
+	}},
+	"aws:sqs/queue:Queue": {price: func(p *pricer, r plan.Resource) {
+		p.add("requests", "SQS", "standard queue requests", p.usage.Get("sqsRequestsMillion"), "sqsRequestsMillion")
+	}},
+	"aws:sns/topic:Topic": {price: func(p *pricer, r plan.Resource) {
+		p.add("publishes", "SNS", "standard topic publishes", p.usage.Get("snsPublishesMillion"), "snsPublishesMillion")
+	}},
+	"aws:ecr/repository:Repository": {price: func(p *pricer, r plan.Resource) {
+		p.add("image storage", "ECR", "private repository storage", p.usage.Get("ecrGBStored"), "ecrGBStored")
+	}},
+	"aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration": {price: func(p *pricer, r plan.Resource) {
+		if str(input(r, "scanType")) != "ENHANCED" {
+			p.freeReason = "basic scanning is free"
+			return
+		}
+		p.add("images scanned on push (continuous rescans not priced)", "Inspector", "ECR image scan (initial)", p.usage.Get("ecrImagesScanned"), "ecrImagesScanned")
+	}},
+	"aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": {price: func(p *pricer, r plan.Resource) {
+		gb := p.usage.Get("rdsBackupReplicatedGB")
+		p.add("transfer to this region", "RDS", "cross-region replication data transfer", gb, "rdsBackupReplicatedGB")
+		p.add("replicated backup storage", "RDS", "backup storage beyond free allowance", gb, "rdsBackupReplicatedGB")
+	}},
+	"aws:s3/bucketReplicationConfig:BucketReplicationConfig": {price: func(p *pricer, r plan.Resource) {
+		p.add("inter-region transfer", "S3", "replication data transfer (inter-region)", p.usage.Get("s3ReplicatedGB"), "s3ReplicatedGB")
+	}},
+}
+
+// rdsInstance is the plan's RDS instance with the given identifier.
+func rdsInstance(pl *plan.Plan, identifier string) *plan.Resource {
+	for i, r := range pl.Resources {
+		if r.Type == "aws:rds/instance:Instance" && str(r.Inputs["identifier"]) == identifier {
+			return &pl.Resources[i]
+		}
+	}
+	return nil
 }
 
 // launchTemplate is the plan's launch template with the given id.
@@ -273,4 +371,75 @@ func launchTemplate(pl *plan.Plan, id string) *plan.Resource {
 		}
 	}
 	return nil
+}
+
+// priceGuardDuty prices a detector by the features enabled on it: the
+// foundational analysis always, then each enabled feature's own unit.
+// Runtime and RDS protection are billed per vCPU the plan runs.
+func priceGuardDuty(p *pricer, r plan.Resource) {
+	p.add("CloudTrail management events", "GuardDuty", "CloudTrail management event analysis", p.usage.Get("guarddutyManagementEventsMillion"), "guarddutyManagementEventsMillion")
+	p.add("VPC flow and DNS logs", "GuardDuty", "VPC flow log + DNS log analysis", p.usage.Get("guarddutyFlowDnsGB"), "guarddutyFlowDnsGB")
+	for _, f := range p.plan.Resources {
+		if f.Type != "aws:guardduty/detectorFeature:DetectorFeature" || str(f.Inputs["status"]) != "ENABLED" || f.Inputs["detectorId"] != r.ID {
+			continue
+		}
+		switch name := str(f.Inputs["name"]); name {
+		case "S3_DATA_EVENTS":
+			p.add("S3 Protection", "GuardDuty", "S3 Protection (CloudTrail S3 data events)", p.usage.Get("guarddutyS3EventsMillion"), "guarddutyS3EventsMillion")
+		case "EKS_AUDIT_LOGS":
+			p.add("EKS Protection", "GuardDuty", "EKS Protection (EKS audit logs)", p.usage.Get("guarddutyEksAuditEventsMillion"), "guarddutyEksAuditEventsMillion")
+		case "RUNTIME_MONITORING", "EKS_RUNTIME_MONITORING":
+			p.add("Runtime Monitoring (the node groups' vCPUs)", "GuardDuty", "Runtime Monitoring (EKS/ECS/EC2)", nodeVCPUs(p, p.plan), "")
+		case "RDS_LOGIN_EVENTS":
+			p.add("RDS Protection (the databases' vCPUs)", "GuardDuty", "RDS Protection (login activity)", databaseVCPUs(p, p.plan), "")
+		case "EBS_MALWARE_PROTECTION":
+			p.add("Malware Protection for EBS", "GuardDuty", "Malware Protection for EBS (GB scanned)", p.usage.Get("guarddutyMalwareGBScanned"), "guarddutyMalwareGBScanned")
+		default:
+			p.err = append(p.err, "GuardDuty feature "+name+" has no pricing")
+		}
+	}
+}
+
+// sizeVCPUs are the vCPUs of an instance size for the general, compute
+// and memory families the platform uses (m, c, r, t): large 2, xlarge 4,
+// Nxlarge 4N.
+var sizeVCPUs = regexp.MustCompile(`^(?:db\.|cache\.)?[a-z][0-9][a-z]*\.(medium|large|([0-9]*)xlarge)$`)
+
+func vcpus(p *pricer, class string) float64 {
+	m := sizeVCPUs.FindStringSubmatch(class)
+	switch {
+	case m == nil:
+		p.err = append(p.err, "no vCPU count for "+strconv.Quote(class))
+		return 0
+	case m[1] == "medium" || m[1] == "large":
+		return 2
+	case m[2] == "":
+		return 4
+	}
+	n, _ := strconv.ParseFloat(m[2], 64)
+	return 4 * n
+}
+
+// nodeVCPUs are the vCPUs of every node group of the plan at its desired
+// size (the first instance type of each).
+func nodeVCPUs(p *pricer, pl *plan.Plan) float64 {
+	total := 0.0
+	for _, r := range pl.Resources {
+		if r.Type == "aws:eks/nodeGroup:NodeGroup" {
+			total += number(input(r, "scalingConfig", "desiredSize"), 0) * vcpus(p, str(input(r, "instanceTypes", 0)))
+		}
+	}
+	return total
+}
+
+// databaseVCPUs are the vCPUs of the plan's RDS instances (a Multi-AZ
+// standby is not monitored: it serves no logins).
+func databaseVCPUs(p *pricer, pl *plan.Plan) float64 {
+	total := 0.0
+	for _, r := range pl.Resources {
+		if r.Type == "aws:rds/instance:Instance" {
+			total += vcpus(p, str(input(r, "instanceClass")))
+		}
+	}
+	return total
 }

@@ -97,6 +97,8 @@ type StackConfig struct {
 	Services []Service `json:"services"`
 	// Delivery shapes Argo CD, Argo Rollouts and KEDA.
 	Delivery Delivery `json:"delivery"`
+	// Cost holds the budget and the account's cost controls.
+	Cost Cost `json:"cost"`
 }
 
 // Audit is platform:audit. Unset switches follow the role: the primary
@@ -163,6 +165,11 @@ type Database struct {
 	LogMinDurationStatementMs int `json:"logMinDurationStatementMs"`
 	// ReadReplicas in the primary region (the dr stack has none).
 	ReadReplicas *int `json:"readReplicas"`
+	// ReadReplicaMultiAz gives each in-region read replica a standby of
+	// its own. Default false: a replica serves reads, the Multi-AZ primary
+	// carries availability, and a lost replica is rebuilt from it; a
+	// standby would double the replica's instance and storage cost.
+	ReadReplicaMultiAz *bool `json:"readReplicaMultiAz"`
 	// ReplicaLagAlarmSeconds pages before lag nears the 15-minute RPO.
 	ReplicaLagAlarmSeconds int `json:"replicaLagAlarmSeconds"`
 }
@@ -193,6 +200,11 @@ type DR struct {
 	Promote bool `json:"promote"`
 	// InstanceClass of the DR database; defaults to database.instanceClass.
 	InstanceClass string `json:"instanceClass"`
+	// ReplicaMultiAz gives the cross-region replica a standby while it is a
+	// replica. Default false (warm standby at half the instance cost):
+	// promotion turns Multi-AZ on whatever this says, so the promoted
+	// primary is as available as production's.
+	ReplicaMultiAz *bool `json:"replicaMultiAz"`
 	// CacheNodeType and CacheReplicas size the warm-standby cache.
 	CacheNodeType string `json:"cacheNodeType"`
 	CacheReplicas int    `json:"cacheReplicas"`
@@ -290,7 +302,7 @@ const (
 
 // keys are the top-level keys of the namespace, in the order the reference
 // documents them. Load reads exactly these.
-var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline", "monitoring", "logging", "tracing", "synthetics", "chaos", "services", "delivery"}
+var keys = []string{"role", "region", "accountId", "drRegion", "primaryStack", "protect", "tags", "network", "kms", "storage", "database", "cache", "backup", "dr", "secrets", "audit", "edge", "identity", "cluster", "baseline", "monitoring", "logging", "tracing", "synthetics", "chaos", "services", "delivery", "cost"}
 
 // Keys returns the top-level keys the platform reads, without namespace.
 func Keys() []string { return append([]string(nil), keys...) }
@@ -374,6 +386,7 @@ func Parse(raw map[string]string) (StackConfig, error) {
 	obj("chaos", &c.Chaos)
 	obj("services", &c.Services)
 	obj("delivery", &c.Delivery)
+	obj("cost", &c.Cost)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return c, errors.Join(errs...)
@@ -415,6 +428,14 @@ func (c StackConfig) WithDefaults() StackConfig {
 	if c.Database.ReadReplicas == nil {
 		n := DefaultReadReplicas
 		c.Database.ReadReplicas = &n
+	}
+	if c.Database.ReadReplicaMultiAz == nil {
+		off := false
+		c.Database.ReadReplicaMultiAz = &off
+	}
+	if c.DR.ReplicaMultiAz == nil {
+		off := false
+		c.DR.ReplicaMultiAz = &off
 	}
 	if c.Cache.NodeType == "" {
 		c.Cache.NodeType = DefaultNodeType
@@ -462,6 +483,7 @@ func (c StackConfig) WithDefaults() StackConfig {
 	c.Monitoring = c.Monitoring.withDefaults()
 	c.Logging = c.Logging.withDefaults()
 	c.Services = c.servicesWithDefaults()
+	c.Cost = c.costWithDefaults()
 	c.Delivery = c.Delivery.withDefaults(c.Identity.GitHub)
 	c.Tracing = c.Tracing.withDefaults(c.ServiceSLOs())
 	c.Synthetics = c.Synthetics.withDefaults()

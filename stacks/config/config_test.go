@@ -32,6 +32,7 @@ func validPrimary() map[string]string {
 		"tracing":    tracingJSON,
 		"synthetics": syntheticsJSON,
 		"chaos":      chaosJSON,
+		"cost":       `{"monthlyBudgetUsd":3500,"teams":["mita"]}`,
 	}
 }
 
@@ -121,7 +122,11 @@ func TestParseAppliesDefaults(t *testing.T) {
 	assert.Equal(t, 1, *c.Database.ReadReplicas)
 	assert.Equal(t, "cache.r6g.large", c.Cache.NodeType)
 	assert.Equal(t, 7, c.Cache.SnapshotRetentionDays)
-	assert.Equal(t, DR{InstanceClass: "db.r6g.xlarge", CacheNodeType: "cache.r6g.large", CacheReplicas: 1}, c.DR)
+	assert.False(t, *c.Database.ReadReplicaMultiAz, "cost lever: a read replica is Single-AZ unless configured")
+	assert.Equal(t, Cost{MonthlyBudgetUsd: 3500, AnomalyThresholdUsd: 100, Teams: []string{"mita"}}, c.Cost)
+	off := false
+	assert.Equal(t, DR{InstanceClass: "db.r6g.xlarge", ReplicaMultiAz: &off, CacheNodeType: "cache.r6g.large", CacheReplicas: 1}, c.DR,
+		"cost lever: the dr replica is Single-AZ until promotion")
 	assert.Equal(t, Backup{VaultLock: "governance", MinRetentionDays: 7, MaxRetentionDays: 400}, c.Backup)
 	assert.True(t, *c.Audit.Trail, "the primary owns the trail")
 	assert.True(t, *c.Audit.RecordGlobalResources)
@@ -173,6 +178,14 @@ func TestValidationErrors(t *testing.T) {
 		want []string
 	}{
 		{"missing role", with(validPrimary(), "role", ""), []string{`role: is required: set "primary" or "dr"`}},
+		{"no budget", with(validPrimary(), "cost", ""), []string{"cost.monthlyBudgetUsd: is required: the stack's monthly AWS budget in USD, above 0 (platform cost --stack NAME estimates the stack), got 0",
+			"cost.teams: the primary stack's team cost category needs at least one team: declare services (their teams are the default) or list cost.teams"}},
+		{"bad cost controls", with(validPrimary(), "cost", `{"monthlyBudgetUsd":-5,"anomalyThresholdUsd":-1,"teams":["mita","Mita","mita","platform"]}`), []string{
+			"cost.monthlyBudgetUsd: is required: the stack's monthly AWS budget in USD, above 0 (platform cost --stack NAME estimates the stack), got -5",
+			"cost.anomalyThresholdUsd: must be above 0 (USD of an anomaly's total impact), got -1",
+			`cost.teams[1]: must be a team name (lower-case letters, digits, hyphens), got "Mita"`,
+			`cost.teams[2]: "mita" is listed twice`,
+			`cost.teams[3]: "platform" is the category's default value (shared costs): name the teams only`}},
 		{"unknown role", with(validPrimary(), "role", "secondary"), []string{`role: must be "primary" or "dr", got "secondary"`}},
 		{"bad region", with(validPrimary(), "region", "useast1"), []string{`region: must be an AWS region such as us-east-1, got "useast1"`}},
 		{"bad account", with(validPrimary(), "accountId", "1234"), []string{`accountId: must be the 12-digit AWS account id, got "1234"`}},
@@ -196,7 +209,7 @@ func TestValidationErrors(t *testing.T) {
 		{"short retention in production", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpcCidr":"10.10.0.0/16","flowLogRetentionDays":90}`), []string{"network.flowLogRetentionDays: must be at least 365 in production (PCI DSS 10.5.1), got 90"}},
 		{"typo in an object field", with(validPrimary(), "network", `{"azs":["us-east-1a","us-east-1b","us-east-1c"],"vpc_cidr":"10.10.0.0/16"}`), []string{`network: must be an object with the documented fields: unknown field "vpc_cidr"`}},
 		{"wrong type in an object field", with(validPrimary(), "kms", `{"deletionWindowDays":"thirty"}`), []string{"kms: must be an object with the documented fields: field deletionWindowDays must be int, got string"}},
-		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline, monitoring, logging, tracing, synthetics, chaos, services, delivery"}},
+		{"unknown key", with(validPrimary(), "vpcCidr", "10.0.0.0/16"), []string{"vpcCidr: unknown key platform:vpcCidr; the keys are role, region, accountId, drRegion, primaryStack, protect, tags, network, kms, storage, database, cache, backup, dr, secrets, audit, edge, identity, cluster, baseline, monitoring, logging, tracing, synthetics, chaos, services, delivery, cost"}},
 		{"kms window too short", with(nonProd, "kms", `{"deletionWindowDays":3}`), []string{"kms.deletionWindowDays: must be between 7 and 30, got 3"}},
 		{"kms window short in production", with(validPrimary(), "kms", `{"deletionWindowDays":7}`), []string{"kms.deletionWindowDays: must be 30 in production, got 7"}},
 		{"missing tags", with(validPrimary(), "tags", `{"environment":"production"}`), []string{

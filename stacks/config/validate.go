@@ -86,6 +86,7 @@ func (c StackConfig) Validate() error {
 	errs = append(errs, c.Monitoring.validate()...)
 	errs = append(errs, c.validateObservability()...)
 	errs = append(errs, c.validateDelivery()...)
+	errs = append(errs, c.validateCost()...)
 	return errors.Join(errs...)
 }
 
