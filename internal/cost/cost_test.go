@@ -66,6 +66,11 @@ Inspector,us-east-1,ECR image scan (initial),image,0.09,,https://example.test/in
 RDS,us-east-1,cross-region replication data transfer,GB,0.02,,https://example.test/rds,2026
 RDS,us-east-1,backup storage beyond free allowance,GB-month,0.095,,https://example.test/rds,2026
 S3,us-east-1,replication data transfer (inter-region),GB,0.02,,https://example.test/s3,2026
+S3,us-east-1,Standard storage (first 50 TB),GB-month,0.023,,https://example.test/s3,2026
+VPC,us-east-1,public IPv4 address,hour,0.005,,https://example.test/vpc,2026
+KMS,us-east-1,customer managed key,key-month,1,,https://example.test/kms,2026
+Route 53,us-east-1,hosted zone,hosted-zone-month,0.5,,https://example.test/r53,2026
+Route 53,us-east-1,health check (AWS endpoint),health-check-month,0.5,,https://example.test/r53,2026
 `
 
 func prices(t *testing.T) *Prices {
@@ -248,6 +253,12 @@ func TestUsageRules(t *testing.T) {
 		res("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration", "basic", map[string]any{"scanType": "BASIC"}),
 		res("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication", "backups", nil),
 		res("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "replication", nil),
+		res("aws:s3/bucketV2:BucketV2", "bucket", nil),
+		res("aws:ec2/eip:Eip", "eip", nil),
+		res("aws:kms/key:Key", "key", nil),
+		res("aws:kms/replicaKey:ReplicaKey", "replica-key", nil),
+		res("aws:route53/zone:Zone", "zone", nil),
+		res("aws:route53/healthCheck:HealthCheck", "check", nil),
 	)
 	for name, want := range map[string]float64{
 		// 2 M management events x 4; 50 GB x 1; 10 M S3 events x 0.8;
@@ -267,6 +278,12 @@ func TestUsageRules(t *testing.T) {
 		"enhanced":    5.40,        // 60 images x 0.09
 		"backups":     2.00 + 9.50, // 100 GB x 0.02 transfer; 100 GB x 0.095 storage
 		"replication": 0.40,        // 20 GB x 0.02
+		"bucket":      1.15,        // 50 GB x 0.023
+		"eip":         3.65,        // 730 h x 0.005
+		"key":         1.00,        // a key-month
+		"replica-key": 1.00,        // a replica is billed as a key
+		"zone":        0.50,        // a hosted zone-month
+		"check":       0.50,        // a health check-month
 	} {
 		it := item(t, e, name)
 		assert.Equal(t, Priced, it.Status, "%s: %s", name, it.Reason)
