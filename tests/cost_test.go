@@ -35,8 +35,10 @@ func TestEveryPlannedTypeHasAPricingRule(t *testing.T) {
 			}
 		}
 		require.Positive(t, e.MonthlyUSD)
-		t.Logf("%s: $%.2f a month on demand ($%.2f usage-based); %d priced, %d free, %d unpriced", stack,
-			e.MonthlyUSD, e.UsageBasedUSD, e.Counts[cost.Priced], e.Counts[cost.Free], e.Counts[cost.Unpriced])
+		assert.Empty(t, e.CommitmentGaps, "%s: every committable line has its sourced commitment rate", stack)
+		assert.Less(t, e.CommittedMonthlyUSD, e.MonthlyUSD, stack)
+		t.Logf("%s: $%.2f a month on demand ($%.2f usage-based), $%.2f committed; %d priced, %d free, %d unpriced", stack,
+			e.MonthlyUSD, e.UsageBasedUSD, e.CommittedMonthlyUSD, e.Counts[cost.Priced], e.Counts[cost.Free], e.Counts[cost.Unpriced])
 	}
 }
 
@@ -47,7 +49,6 @@ func TestCostCommand(t *testing.T) {
 	assert.Contains(t, out, "cluster-system (NodeGroup)")
 	assert.Regexp(t, `Total: \$[0-9,]+\.[0-9]{2} a month on demand`, out)
 	assert.Regexp(t, `[0-9]+ priced, [0-9]+ free, 0 unpriced`, out, "every resource the stack creates is priced or free with a reason")
-	assert.Contains(t, out, "COMMITMENT RATES NOT SOURCED", "a committed total with gaps says so")
 
 	assert.Regexp(t, `with 1-year commitments`, out)
 

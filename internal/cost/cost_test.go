@@ -40,6 +40,7 @@ CloudWatch,us-east-1,Synthetics canary run,canary-run,0.0012,,https://example.te
 ELB,us-east-1,Application Load Balancer,hour,0.0225,,https://example.test/elb,2026
 ELB,us-east-1,Application Load Balancer LCU,LCU-hour,0.008,,https://example.test/elb,2026
 EC2,us-east-1,m7g.large compute savings plan 1yr no upfront,hour,0.06,,https://example.test/sp,2026
+EC2,us-east-1,m7g.large spot (average),hour,0.0302,,https://example.test/spot,2025-05-28
 RDS,us-east-1,"db.r6g.xlarge (PostgreSQL, Single-AZ) reserved 1yr no upfront",hour,0.3,,https://example.test/ri,2026
 RDS,us-east-1,"db.r6g.large (PostgreSQL, Multi-AZ) reserved 1yr no upfront",hour,0.3,,https://example.test/ri,2026
 ElastiCache,us-east-1,cache.r6g.large (Redis OSS) reserved 1yr no upfront,hour,0.15,,https://example.test/ri,2026
@@ -116,6 +117,8 @@ func TestRules(t *testing.T) {
 			"launchTemplate": map[string]any{"id": "lt-id"}}),
 		res("aws:eks/nodeGroup:NodeGroup", "spot", map[string]any{
 			"scalingConfig": map[string]any{"desiredSize": 3.0}, "instanceTypes": l("m7g.xlarge", "m6g.xlarge"), "capacityType": "SPOT"}),
+		res("aws:eks/nodeGroup:NodeGroup", "sourced-spot", map[string]any{
+			"scalingConfig": map[string]any{"desiredSize": 3.0}, "instanceTypes": l("m7g.large", "m6g.large"), "capacityType": "SPOT"}),
 		res("aws:ec2/natGateway:NatGateway", "nat", nil),
 		res("aws:ec2/vpcEndpoint:VpcEndpoint", "sts", map[string]any{"vpcEndpointType": "Interface", "subnetIds": l("a", "b", "c")}),
 		res("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", map[string]any{"vpcEndpointType": "Gateway"}),
@@ -138,7 +141,8 @@ func TestRules(t *testing.T) {
 	for name, want := range map[string]float64{
 		"eks":              73.00,          // 730 h x 0.10
 		"system":           178.70 + 12.00, // 3 x 730 x 0.0816 = 178.704; 3 x 50 GB x 0.08
-		"spot":             142.96,         // 3 x 730 x 0.1632 x (1 - 0.60) = 142.9632
+		"spot":             142.96,         // no spot row for m7g.xlarge: 3 x 730 x 0.1632 x (1 - 0.60) = 142.9632
+		"sourced-spot":     66.14,          // the sourced average spot price: 3 x 730 x 0.0302 = 66.138
 		"nat":              32.85 + 4.50,   // 730 x 0.045; 100 GB x 0.045
 		"sts":              21.90 + 0.20,   // 3 AZ x 730 x 0.01; 20 GB x 0.01
 		"db":               657.00 + 23.00, // 2 x 730 x 0.45; 100 GB x 0.23
@@ -166,7 +170,11 @@ func TestRules(t *testing.T) {
 	assert.Equal(t, Free, lt.Status, "its volumes are the node group's")
 
 	spot := item(t, e, "spot")
-	assert.Equal(t, "spotDiscountPercent", spot.Lines[0].Usage, "the spot discount is an assumption the report names")
+	assert.Equal(t, "spotDiscountPercent", spot.Lines[0].Usage, "without a spot price, the discount is an assumption the report names")
+	sourced := item(t, e, "sourced-spot")
+	assert.Equal(t, "", sourced.Lines[0].Usage, "a sourced spot price is no assumption")
+	assert.Equal(t, "https://example.test/spot", sourced.Lines[0].Source)
+	assert.Equal(t, sourced.MonthlyUSD, sourced.CommittedMonthlyUSD, "spot is not committed")
 	nat := item(t, e, "nat")
 	assert.Equal(t, "", nat.Lines[0].Usage)
 	assert.Equal(t, "natGatewayGBProcessed", nat.Lines[1].Usage, "data processed depends on usage")
@@ -179,7 +187,7 @@ func TestRules(t *testing.T) {
 	}
 	assert.InDelta(t, total, e.MonthlyUSD, 0.001)
 	assert.InDelta(t, committed, e.CommittedMonthlyUSD, 0.001)
-	// spot 142.96, NAT data 4.50, endpoint data 0.20, WAF requests 30,
+	// spot 142.96 (the assumed discount), NAT data 4.50, endpoint data 0.20, WAF requests 30,
 	// secret calls 0.03, the two log groups 1.72 and 1.06, the load
 	// balancer 28.11, the cross-region replica's storage 11.50.
 	assert.InDelta(t, 220.08, e.UsageBasedUSD, 0.001)

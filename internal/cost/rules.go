@@ -68,7 +68,12 @@ var rules = map[string]rule{
 			return
 		}
 		component := "instance hours (" + instance + ")"
-		if str(input(r, "capacityType")) == "SPOT" {
+		spot := str(input(r, "capacityType")) == "SPOT"
+		if _, sourced := p.prices.Get("EC2", p.region, instance+" spot (average)"); spot && sourced {
+			// A sourced average spot price of the group's first type.
+			p.add("spot instance hours ("+instance+", average spot price)", "EC2", instance+" spot (average)", nodes*HoursPerMonth, "")
+		} else if spot {
+			// No spot price sourced for the type: an explicit discount.
 			discount := p.usage.Get("spotDiscountPercent")
 			component = "spot instance hours (" + instance + ", " + strconv.FormatFloat(discount, 'f', -1, 64) + "% below on-demand, assumed)"
 			hours := nodes * HoursPerMonth

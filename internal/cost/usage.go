@@ -30,7 +30,7 @@ var UsageKeys = []UsageKey{
 	{"bucketGBStored", 50, "GB stored per bucket (average over the month)", "objects in each bucket, all storage classes counted at Standard"},
 	{"albCount", 1, "Application Load Balancers", "the API's load balancer, created by the AWS Load Balancer Controller from the alb-api ingress class, not by Pulumi"},
 	{"albLCU", 2, "LCUs per load balancer on average", "new connections, active connections, bytes and rule evaluations, whichever dimension is highest"},
-	{"spotDiscountPercent", 60, "percent below on-demand", "the spot group's discount: an explicit assumption until a spot price is sourced (spot prices move hourly by pool)"},
+	{"spotDiscountPercent", 60, "percent below on-demand", "the spot discount assumed for an instance type whose average spot price is not in the price table (prices.csv has the spot group's types; spot prices move hourly by pool)"},
 	{"secretsApiRequests10k", 0.5, "units of 10,000 API calls a month per secret", "External Secrets refreshes each secret hourly from both clusters (1,460 calls); rotation, restarts and the forwarder read some more"},
 	{"crossRegionReplicaStorageGB", 100, "GB of the dr stack's database replica", "a cross-region replica inherits the primary's storage, which is another stack's: platform:database.allocatedStorageGb of production (100 by default)"},
 	{"guarddutyManagementEventsMillion", 2, "million CloudTrail management events a month", "events GuardDuty analyses: API calls of the platform's controllers, CI and people across the account"},
