@@ -15,6 +15,7 @@ import (
 // every expected cost below is computed by hand from them.
 const fixturePrices = `service,region,resource,unit,usd_per_unit,notes,source_url,as_of
 EKS,us-east-1,control plane (standard support),hour,0.1,,https://example.test/eks,2026-06-13
+EKS,us-east-1,control plane (extended support),hour,0.6,,https://example.test/eks,2026-06-13
 EC2,us-east-1,m7g.large,hour,0.0816,,https://example.test/ec2,2026-06
 EC2,us-east-1,m7g.xlarge,hour,0.1632,,https://example.test/ec2,2026-06
 EBS,us-east-1,gp3 storage,GB-month,0.08,,https://example.test/ebs,2026
@@ -107,7 +108,30 @@ func item(t *testing.T, e *Estimate, name string) Item {
 	return Item{}
 }
 
+// fixToday judges support windows at a fixed date.
+func fixToday(t *testing.T, date string) {
+	t.Helper()
+	saved := today
+	today = func() string { return date }
+	t.Cleanup(func() { today = saved })
+}
+
+func TestEKSSupportWindow(t *testing.T) {
+	fixToday(t, "2026-11-23")
+	e := estimate(t,
+		res("aws:eks/cluster:Cluster", "current", map[string]any{"version": "1.35"}),
+		res("aws:eks/cluster:Cluster", "old", map[string]any{"version": "1.33"}),
+		res("aws:eks/cluster:Cluster", "unknown", map[string]any{"version": "1.20"}),
+	)
+	assert.InDelta(t, 73.00, item(t, e, "current").MonthlyUSD, 0.001, "730 h x 0.10 in standard support")
+	assert.Equal(t, "control plane (Kubernetes 1.35, standard support until 2027-03-27)", item(t, e, "current").Lines[0].Component)
+	assert.InDelta(t, 438.00, item(t, e, "old").MonthlyUSD, 0.001, "730 h x 0.60: 1.33 left standard support on 2026-07-29")
+	assert.Equal(t, Unpriced, item(t, e, "unknown").Status, "a version without a known window is never guessed")
+	assert.Contains(t, item(t, e, "unknown").Reason, `Kubernetes "1.20" has no known end of standard support`)
+}
+
 func TestRules(t *testing.T) {
+	fixToday(t, "2026-11-23")
 	l := func(v ...any) []any { return v }
 	e := estimate(t,
 		res("aws:eks/cluster:Cluster", "eks", map[string]any{"version": "1.35"}),

@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"platform/internal/plan"
+	"platform/policies"
 )
 
 // rule is how one resource type is counted: priced by price, free for the
@@ -52,12 +54,28 @@ func str(v any) string { s, _ := v.(string); return s }
 
 func list(v any) []any { l, _ := v.([]any); return l }
 
+// today is the date support windows are judged at (YYYY-MM-DD); tests
+// fix it.
+var today = func() string { return time.Now().UTC().Format(time.DateOnly) }
+
 // rateExpression is a canary schedule: rate(N minute[s]|hour[s]).
 var rateExpression = regexp.MustCompile(`^rate\(([0-9]+) (minute|minutes|hour|hours)\)$`)
 
 var rules = map[string]rule{
 	"aws:eks/cluster:Cluster": {price: func(p *pricer, r plan.Resource) {
-		p.hourly("control plane", "EKS", "control plane (standard support)", 1)
+		// Standard support until the version's end (the pack's calendar,
+		// policies.DefaultParams), extended support at six times the rate
+		// after it.
+		version := str(input(r, "version"))
+		end, ok := policies.DefaultParams().KubernetesStandardSupportEnds[version]
+		switch {
+		case !ok:
+			p.err = append(p.err, "Kubernetes "+strconv.Quote(version)+" has no known end of standard support")
+		case today() > end:
+			p.hourly("control plane (Kubernetes "+version+" in extended support since "+end+")", "EKS", "control plane (extended support)", 1)
+		default:
+			p.hourly("control plane (Kubernetes "+version+", standard support until "+end+")", "EKS", "control plane (standard support)", 1)
+		}
 	}},
 	"aws:eks/nodeGroup:NodeGroup": {price: func(p *pricer, r plan.Resource) {
 		nodes := number(input(r, "scalingConfig", "desiredSize"), 0)
@@ -133,6 +151,15 @@ var rules = map[string]rule{
 			}
 		}
 		p.add("storage", "RDS", storage, max(gb, 0), usage)
+		if iops := number(input(r, "iops"), 0); iops > 0 {
+			// gp3 includes a baseline (3,000 IOPS below 400 GB); the
+			// platform sets none, and provisioned IOPS has no price row.
+			p.err = append(p.err, "provisioned IOPS ("+strconv.FormatFloat(iops, 'f', -1, 64)+") have no price row")
+		}
+		if str(input(r, "replicateSourceDb")) == "" {
+			// Automated backups up to the provisioned storage are free.
+			p.add("backup storage beyond the free allowance", "RDS", "backup storage beyond free allowance", p.usage.Get("rdsBackupGBBeyondFree"), "rdsBackupGBBeyondFree")
+		}
 	}},
 	"aws:elasticache/replicationGroup:ReplicationGroup": {price: func(p *pricer, r plan.Resource) {
 		nodes := number(input(r, "numCacheClusters"), 0)

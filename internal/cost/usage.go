@@ -32,6 +32,7 @@ var UsageKeys = []UsageKey{
 	{"albLCU", 2, "LCUs per load balancer on average", "new connections, active connections, bytes and rule evaluations, whichever dimension is highest"},
 	{"spotDiscountPercent", 60, "percent below on-demand", "the spot discount assumed for an instance type whose average spot price is not in the price table (prices.csv has the spot group's types; spot prices move hourly by pool)"},
 	{"secretsApiRequests10k", 0.5, "units of 10,000 API calls a month per secret", "External Secrets refreshes each secret hourly from both clusters (1,460 calls); rotation, restarts and the forwarder read some more"},
+	{"rdsBackupGBBeyondFree", 0, "GB of automated backups beyond the free allowance, per primary database", "backups up to the provisioned storage are free; 14 days of changes of a 100 GB database stay under it"},
 	{"crossRegionReplicaStorageGB", 100, "GB of the dr stack's database replica", "a cross-region replica inherits the primary's storage, which is another stack's: platform:database.allocatedStorageGb of production (100 by default)"},
 	{"guarddutyManagementEventsMillion", 2, "million CloudTrail management events a month", "events GuardDuty analyses: API calls of the platform's controllers, CI and people across the account"},
 	{"guarddutyFlowDnsGB", 50, "GB of VPC flow and DNS logs a month per detector", "GuardDuty reads them from AWS's own copies (no flow-log ingestion of ours is needed for it)"},
