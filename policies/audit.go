@@ -34,6 +34,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 54,
 			Frameworks:  []string{"CKV_AWS_67", "CKV_AWS_36", "CKV_AWS_35", "CKV2_AWS_10", "FSBP CloudTrail.1", "FSBP CloudTrail.2", "FSBP CloudTrail.4", "FSBP CloudTrail.5", "CIS 3.1", "CIS 3.2", "CIS 3.5", "PCI 10.2.1"},
 			Remediation: "Add the audit component's trail: isMultiRegionTrail, includeGlobalServiceEvents, enableLogFileValidation, kmsKeyId (logs key), cloudWatchLogsGroupArn.",
+			Types:       []string{tTrail},
 			Stack: func(c *Check, s *Stack) {
 				trails := s.OfType(tTrail)
 				if len(trails) == 0 && c.Params.RequireTrail {
@@ -54,6 +55,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 55,
 			Frameworks:  []string{"AVD-AWS-0161", "AVD-AWS-0163", "FSBP CloudTrail.6", "FSBP CloudTrail.7", "CIS 3.4"},
 			Remediation: "Deliver the trail to the audit bucket of components/storage (public access blocked, access-logged).",
+			Types:       []string{tTrail},
 			Stack: func(c *Check, s *Stack) {
 				for _, t := range s.OfType(tTrail) {
 					for _, b := range s.Targets(t, "s3BucketName", bucketTypes...) {
@@ -73,6 +75,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 56,
 			Frameworks:  []string{"CKV_AWS_238", "CKV2_AWS_3", "FSBP GuardDuty.1", "FSBP GuardDuty.9", "FSBP GuardDuty.10", "PCI 11.5.1"},
 			Remediation: "Add the audit component's detector with S3_DATA_EVENTS, EKS_AUDIT_LOGS and RDS_LOGIN_EVENTS features enabled.",
+			Types:       []string{tGuardDuty},
 			Stack: func(c *Check, s *Stack) {
 				detectors := s.OfType(tGuardDuty)
 				if len(detectors) == 0 && c.Params.RequireAccountBaseline {
@@ -104,6 +107,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 57,
 			Frameworks:  []string{"CKV2_AWS_45", "CKV2_AWS_48", "FSBP Config.1", "CIS 3.3"},
 			Remediation: "Add the audit component's recorder with recordingGroup.allSupported and includeGlobalResourceTypes (in one region).",
+			Types:       []string{tConfigRecorder},
 			Stack: func(c *Check, s *Stack) {
 				recorders := s.OfType(tConfigRecorder)
 				if len(recorders) == 0 && c.Params.RequireAccountBaseline {
@@ -120,6 +124,7 @@ func init() {
 			Severity:    Medium, Enforcement: Mandatory, Control: 58,
 			Frameworks:  []string{"CIS 4.16"},
 			Remediation: "Add an aws.securityhub.Account and StandardsSubscriptions for FSBP and CIS AWS Foundations.",
+			Types:       []string{tSecurityHub},
 			Stack: func(c *Check, s *Stack) {
 				if len(s.OfType(tSecurityHub)) == 0 {
 					if c.Params.RequireAccountBaseline {
@@ -172,6 +177,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 61,
 			Frameworks:  []string{"CKV2_AWS_57", "CKV_AWS_304", "FSBP SecretsManager.1", "FSBP SecretsManager.4", "PCI 8.3"},
 			Remediation: "Add an aws.secretsmanager.SecretRotation with rotationRules.automaticallyAfterDays of 90 or less.",
+			Types:       []string{tSecret},
 			Stack: func(c *Check, s *Stack) {
 				for _, sec := range s.OfType(tSecret) {
 					rotations := s.Referencing(sec, "secretId", tSecretRotation)

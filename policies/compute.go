@@ -223,6 +223,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 49,
 			Frameworks:  []string{"CKV2_AWS_28", "FSBP ELB.16", "PCI 6.4.1", "PCI 6.4.2"},
 			Remediation: "Add an aws.wafv2.WebAclAssociation of the platform web ACL with the load balancer (or the alb.ingress.kubernetes.io/wafv2-acl-arn annotation).",
+			Types:       []string{tLoadBalancer, tALB},
 			Stack: func(c *Check, s *Stack) {
 				for _, lb := range s.OfType(tLoadBalancer, tALB) {
 					if lb.Get("internal").Bool() || (lb.Get("loadBalancerType").Present() && lb.Get("loadBalancerType").Str() != "application") {
@@ -272,6 +273,7 @@ func init() {
 			Severity:    Medium, Enforcement: Mandatory, Control: 51,
 			Frameworks:  []string{"CKV2_AWS_31", "FSBP WAF.11", "FSBP WAF.12"},
 			Remediation: "Add an aws.wafv2.WebAclLoggingConfiguration and set visibilityConfig.cloudwatchMetricsEnabled on the ACL and each rule.",
+			Types:       []string{tWebACL},
 			Stack: func(c *Check, s *Stack) {
 				for _, acl := range s.OfType(tWebACL) {
 					if len(s.Referencing(acl, "resourceArn", tWebACLLogging)) == 0 {

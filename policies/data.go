@@ -130,6 +130,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 29,
 			Frameworks:  []string{"CKV2_AWS_69", "FSBP RDS.38"},
 			Remediation: "Attach an aws.rds.ParameterGroup with parameter rds.force_ssl = 1.",
+			Types:       []string{tRDSInstance},
 			Stack: func(c *Check, s *Stack) {
 				for _, db := range s.OfType(tRDSInstance) {
 					if !isPostgres(db) {
@@ -202,6 +203,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 32,
 			Frameworks:  []string{"CKV2_AWS_8", "FSBP RDS.26"},
 			Remediation: "Tag the instance backup=true and keep an aws.backup.Selection on that tag (components/backup).",
+			Types:       []string{tRDSInstance, tRDSCluster},
 			Stack: func(c *Check, s *Stack) {
 				for _, db := range s.OfType(tRDSInstance, tRDSCluster) {
 					if isReplica(db) {
@@ -219,6 +221,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 33,
 			Frameworks:  []string{"CKV_AWS_245"},
 			Remediation: "Set kmsKeyId to a KMS key created with the replica region's provider.",
+			Types:       []string{tRDSInstance, tRDSBackupsReplication},
 			Stack: func(c *Check, s *Stack) {
 				for _, r := range s.OfType(tRDSInstance, tRDSBackupsReplication) {
 					if r.Type == tRDSInstance && !strings.HasPrefix(r.Get("replicateSourceDb").Str(), "arn:") {
@@ -242,7 +245,7 @@ func init() {
 			Name:        "rds-managed-master-password",
 			Description: "The RDS master password is managed by RDS in Secrets Manager, never given in config or state.",
 			Severity:    Critical, Enforcement: Mandatory, Control: 34,
-			Frameworks:  []string{"FSBP SecretsManager", "PCI 8.3"},
+			Frameworks:  []string{"FSBP SecretsManager.1", "PCI 8.3"}, // CONTROLS.md row 34 names "FSBP SecretsManager": the RDS-managed secret rotates automatically (SecretsManager.1)
 			Remediation: "Remove password and set manageMasterUserPassword true with masterUserSecretKmsKeyId.",
 			Types:       []string{tRDSInstance, tRDSCluster},
 			Resource: func(c *Check, r *Resource) {

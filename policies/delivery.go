@@ -67,6 +67,7 @@ func init() {
 			Severity:    Medium, Enforcement: Mandatory, Control: 82,
 			Frameworks:  []string{"kube-score deployment-has-poddisruptionbudget", "platform success criterion (HPA)"},
 			Remediation: "Add a policy/v1 PodDisruptionBudget in the workload's namespace whose selector matches the pod template's labels (minAvailable 1, or maxUnavailable 1).",
+			Types:       autoscalerTypes,
 			Stack: func(c *Check, s *Stack) {
 				for _, a := range s.OfType(autoscalerTypes...) {
 					kind, name := scaleTarget(a)
@@ -88,6 +89,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 62,
 			Frameworks:  []string{"platform success criterion", "External Secrets Operator"},
 			Remediation: "Keep the value in Secrets Manager and declare an ExternalSecret (external-secrets.io/v1) from the ClusterSecretStore whose target is the Secret; never put data or stringData (or a secretGenerator) in Git or in the program.",
+			Types:       []string{tK8sSecret},
 			Stack: func(c *Check, s *Stack) {
 				tiers := namespaceTiers(s)
 				for _, sec := range s.OfType(tK8sSecret) {

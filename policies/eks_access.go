@@ -37,6 +37,7 @@ func init() {
 			Severity:    Critical, Enforcement: Mandatory, Control: 76,
 			Frameworks:  []string{"kubescape C-0035", "CIS EKS 4.1.1"},
 			Remediation: "Set accessConfig.bootstrapClusterCreatorAdminPermissions false and associate AmazonEKSClusterAdminPolicy only with principals named in the pack param clusterAdminPrincipals; give others admin, edit or view, scoped to namespaces.",
+			Types:       []string{tEKSCluster},
 			Stack: func(c *Check, s *Stack) {
 				for _, cl := range s.OfType(tEKSCluster) {
 					switch v := cl.Get("accessConfig", "bootstrapClusterCreatorAdminPermissions"); {

@@ -54,6 +54,27 @@ type Report struct {
 	// Notes say how the pack config applied to this stack: account-level
 	// controls not required of it, thresholds raised for it.
 	Notes []string `json:"notes"`
+	// Evaluations say what each policy of the pack judged: the evidence
+	// of a compliance report (Compliance). Not part of the findings JSON.
+	Evaluations []Evaluation `json:"-"`
+}
+
+// Evaluation is one policy's run over a stack: the resources it judged,
+// whatever it found.
+type Evaluation struct {
+	Policy *Policy
+	// Enforcement is the level the pack config gave it; Disabled policies
+	// judged nothing.
+	Enforcement Enforcement
+	// Checked are the stack's resources of the policy's types.
+	Checked []Subject
+}
+
+// Subject names a resource a policy judged.
+type Subject struct {
+	URN  string `json:"urn"`
+	Type string `json:"type"`
+	Name string `json:"name"`
 }
 
 // HasMandatory reports whether a mandatory violation blocks the deploy.
@@ -123,9 +144,15 @@ func evaluate(pack []*Policy, resources []Resource, opts Options) *Report {
 	expired := map[int]bool{}
 	for _, p := range pack {
 		level := cfg.EnforcementOf(p)
+		ev := Evaluation{Policy: p, Enforcement: level, Checked: []Subject{}}
 		if level == Disabled {
+			report.Evaluations = append(report.Evaluations, ev)
 			continue
 		}
+		for _, r := range stack.OfType(p.Types...) {
+			ev.Checked = append(ev.Checked, Subject{URN: r.URN, Type: r.Type, Name: r.Name})
+		}
+		report.Evaluations = append(report.Evaluations, ev)
 		report.Summary.Policies++
 		c := &Check{Policy: p, Params: params, Now: now, StackURN: stackURN}
 		if p.Resource != nil {

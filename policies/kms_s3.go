@@ -95,6 +95,7 @@ func init() {
 			Severity:    Critical, Enforcement: Mandatory, Control: 13,
 			Frameworks:  []string{"CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV2_AWS_6", "FSBP S3.8", "CIS 2.1.4"},
 			Remediation: "Add an aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true.",
+			Types:       bucketTypes,
 			Stack: withOrphans(tBucketPAB, checkPublicAccessBlock, forEachBucket(func(c *Check, s *Stack, b *Resource) {
 				if acl := b.Get("acl").Str(); strings.HasPrefix(acl, "public") {
 					c.Fail(b, "the bucket grants the %s ACL", acl)
@@ -113,6 +114,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 14,
 			Frameworks:  []string{"CKV_AWS_145", "CKV_AWS_19", "AVD-AWS-0132", "FSBP S3.17", "PCI 3.5.1"},
 			Remediation: "Add an aws.s3.BucketServerSideEncryptionConfigurationV2 with sseAlgorithm aws:kms and kmsMasterKeyId set to a customer-managed key.",
+			Types:       bucketTypes,
 			Stack: withOrphans(tBucketSSE, func(c *Check, cfg *Resource) { checkEncryptionRules(c, cfg, cfg.Get("rules").List()) }, forEachBucket(func(c *Check, s *Stack, b *Resource) {
 				var rules []any
 				for _, cfg := range s.Referencing(b, "bucket", tBucketSSE) {
@@ -132,6 +134,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 15,
 			Frameworks:  []string{"CKV_AWS_379", "FSBP S3.5", "CIS 2.1.1", "PCI 4.2.1"},
 			Remediation: "Add a Deny statement for s3:* on the bucket and its objects with condition Bool aws:SecureTransport false.",
+			Types:       bucketTypes,
 			Stack: withOrphans(tBucketPolicy, func(c *Check, p *Resource) {
 				if denies, known := deniesInsecureTransport(p.Get("policy")); !known {
 					c.Undecided(p, "policy")
@@ -162,6 +165,7 @@ func init() {
 			Severity:    Medium, Enforcement: Mandatory, Control: 16,
 			Frameworks:  []string{"CKV_AWS_21", "AVD-AWS-0090", "FSBP S3.14"},
 			Remediation: "Add an aws.s3.BucketVersioningV2 with status Enabled.",
+			Types:       bucketTypes,
 			Stack: withOrphans(tBucketVersion, func(c *Check, v *Resource) {
 				if st := v.Get("versioningConfiguration", "status"); !st.Unknown() && st.Str() != "Enabled" {
 					c.Fail(v, "versioning is %s, not Enabled", orNone(st.Str()))
@@ -185,6 +189,7 @@ func init() {
 			Severity:    Low, Enforcement: Advisory, Control: 17,
 			Frameworks:  []string{"CKV2_AWS_61", "CKV_AWS_300", "FSBP S3.13", "FSBP S3.10"},
 			Remediation: "Add an aws.s3.BucketLifecycleConfigurationV2 rule with abortIncompleteMultipartUpload (components/storage uses 7 days) and storage-class transitions.",
+			Types:       bucketTypes,
 			Stack: withOrphans(tBucketLifecycle, func(c *Check, l *Resource) {
 				if !abortsUploads(l.Get("rules").List()) {
 					c.Fail(l, "no enabled lifecycle rule aborts incomplete multipart uploads")
@@ -210,6 +215,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 18,
 			Frameworks:  []string{"CKV_AWS_144", "FSBP S3.7"},
 			Remediation: "Add an aws.s3.BucketReplicationConfig to a bucket in the DR region (components/storage Replication).",
+			Types:       bucketTypes,
 			Stack: withOrphans(tBucketReplic, func(c *Check, rc *Resource) {
 				if !replicates(rc) {
 					c.Fail(rc, "no replication rule is enabled")
@@ -236,6 +242,7 @@ func init() {
 			Severity:    Medium, Enforcement: Mandatory, Control: 19,
 			Frameworks:  []string{"CKV_AWS_18", "AVD-AWS-0089", "FSBP S3.9", "PCI 10.2.1"},
 			Remediation: "Add an aws.s3.BucketLoggingV2 targeting the access-log bucket.",
+			Types:       bucketTypes,
 			Stack: forEachBucket(func(c *Check, s *Stack, b *Resource) {
 				if len(s.Referencing(b, "bucket", tBucketLogging)) > 0 || b.Get("logging", "targetBucket").Present() || len(b.Get("loggings").List()) > 0 {
 					return
@@ -249,6 +256,7 @@ func init() {
 			Severity:    Medium, Enforcement: Mandatory, Control: 20,
 			Frameworks:  []string{"CKV2_AWS_65", "FSBP S3.12"},
 			Remediation: "Add an aws.s3.BucketOwnershipControls with objectOwnership BucketOwnerEnforced.",
+			Types:       bucketTypes,
 			Stack: withOrphans(tBucketOwnership, func(c *Check, o *Resource) {
 				if v := o.Get("rule", "objectOwnership"); !v.Unknown() && v.Str() != "BucketOwnerEnforced" {
 					c.Fail(o, "object ownership is %s: ACLs stay enabled", orNone(v.Str()))
@@ -268,6 +276,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 21,
 			Frameworks:  []string{"CKV_AWS_143", "FSBP S3.15"},
 			Remediation: "Create the bucket with objectLockEnabled and add an aws.s3.BucketObjectLockConfigurationV2 with a default retention.",
+			Types:       bucketTypes,
 			Stack: forEachBucket(func(c *Check, s *Stack, b *Resource) {
 				if !auditBucket.MatchString(b.Name) && !auditBucket.MatchString(b.Get("bucket").Str()) {
 					return

@@ -168,6 +168,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 68,
 			Frameworks:  []string{"kube-score pod-networkpolicy", "Polaris missingNetworkPolicy", "kubescape C-0030"},
 			Remediation: "Add a NetworkPolicy with an empty podSelector, policyTypes [Ingress, Egress] and no rules, then allow what each workload needs.",
+			Types:       []string{tNamespace},
 			Stack: forEachNamespace(func(c *Check, s *Stack, ns *Resource, name string) {
 				for _, np := range namespaced(s, tNetworkPolicy, name) {
 					spec := np.Get("spec")
@@ -200,6 +201,7 @@ func init() {
 			Severity:    Low, Enforcement: Advisory, Control: 70,
 			Frameworks:  []string{"platform success criterion (resource quotas)"},
 			Remediation: "Add a ResourceQuota and a LimitRange to the namespace (components/k8s baseline).",
+			Types:       []string{tNamespace},
 			Stack: forEachNamespace(func(c *Check, s *Stack, ns *Resource, name string) {
 				for _, kind := range []string{tResourceQuota, tLimitRange} {
 					if len(namespaced(s, kind, name)) == 0 {
@@ -268,6 +270,7 @@ func init() {
 			Severity:    Medium, Enforcement: Advisory, Control: 73,
 			Frameworks:  []string{"kube-score", "Polaris", "platform success criterion"},
 			Remediation: "Add a PodDisruptionBudget selecting the pods and a HorizontalPodAutoscaler (minReplicas) or ScaledObject (minReplicaCount) of 2 or more.",
+			Types:       []string{tDeployment, tRollout},
 			Stack: func(c *Check, s *Stack) {
 				for _, d := range s.OfType(tDeployment, tRollout) {
 					if managedByRollout(s, d) {

@@ -105,6 +105,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 1,
 			Frameworks:  []string{"CKV2_AWS_11", "AVD-AWS-0178", "FSBP EC2.6", "CIS 3.7", "PCI 10.2.1", "SOC2 CC7.2"},
 			Remediation: "Add an aws.ec2.FlowLog with trafficType ALL for the VPC, delivering to a CloudWatch log group with kmsKeyId and retentionInDays (components/network does this).",
+			Types:       []string{tVpc},
 			Stack:       checkFlowLogs,
 		},
 		&Policy{
@@ -113,6 +114,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 2,
 			Frameworks:  []string{"CKV2_AWS_12", "AVD-AWS-0173", "FSBP EC2.2", "CIS 5.4 (5.5)"},
 			Remediation: "Add an aws.ec2.DefaultSecurityGroup for the VPC with empty ingress and egress lists.",
+			Types:       []string{tVpc, tDefaultSG},
 			Stack:       checkDefaultSecurityGroups,
 		},
 		&Policy{
@@ -163,6 +165,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 5,
 			Frameworks:  []string{"CKV_AWS_229", "CKV_AWS_230", "CKV_AWS_231", "CKV_AWS_232", "AVD-AWS-0105", "FSBP EC2.21", "CIS 5.1"},
 			Remediation: "Add deny rules for 22 and 3389 from 0.0.0.0/0 numbered below every allow rule, or narrow the allow rule.",
+			Types:       []string{tNetworkACL, tNetworkACLRule},
 			Stack:       checkNaclAdminPorts,
 		},
 		&Policy{
@@ -182,6 +185,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 7,
 			Frameworks:  []string{"CKV_AWS_382", "AVD-AWS-0104"},
 			Remediation: "Remove the 0.0.0.0/0 egress rule from the data store's security group; data stores only answer.",
+			Types:       []string{tRDSInstance, tRDSCluster, tCacheReplicationGrp},
 			Stack:       checkDataTierEgress,
 		},
 		&Policy{
@@ -210,6 +214,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 9,
 			Frameworks:  []string{"platform success criterion", "FSBP ELB.13"},
 			Remediation: "List at least three availability zones in platform:network.azs and give every tier a subnet in each.",
+			Types:       []string{tSubnet, tDBSubnetGroup, tCacheSubnetGroup, tEKSNodeGroup, tAutoscalingGroup, tEKSManagedNodeGroupC},
 			Stack:       checkMultiAZ,
 		},
 	)

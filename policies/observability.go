@@ -376,6 +376,7 @@ func init() {
 		Severity:    Medium, Enforcement: Mandatory, Control: 79,
 		Frameworks:  []string{"PCI 10.5.1", "CKV2_AWS_61"},
 		Remediation: "Keep the store's retention (Loki's limits_config.retention_period, Tempo's compactor block_retention, the canaries' retention periods) shorter than its bucket's lifecycle expiration (components/storage Lifecycle.ExpirationDays).",
+		Types:       []string{tHelmReleaseV3},
 		Stack: func(c *Check, s *Stack) {
 			for _, st := range logStores(c, s) {
 				if st.bucket.Unknown() {

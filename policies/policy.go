@@ -8,6 +8,14 @@ import (
 	"time"
 )
 
+// PackName and PackVersion identify the pack in the Pulumi CLI (the
+// CrossGuard pack) and in compliance reports. Raise the version when a
+// policy's verdicts can change.
+const (
+	PackName    = "platform-security"
+	PackVersion = "0.2.0"
+)
+
 // Severity ranks what a violation puts at risk.
 type Severity string
 
@@ -58,7 +66,10 @@ type Policy struct {
 	// Frameworks are the references of that row (CIS, FSBP, PCI, SOC 2,
 	// Checkov and Trivy ids).
 	Frameworks []string
-	// Types are the resource types a resource policy applies to.
+	// Types are the resource types a resource policy applies to, or the
+	// kinds a stack policy judges: a stack with none of them, where the
+	// policy finds nothing, is one the policy does not apply to (a
+	// compliance report says "not applicable", never "pass").
 	Types []string
 	// Resource checks one resource of Types.
 	Resource func(c *Check, r *Resource)
@@ -513,8 +524,8 @@ func validateRegistry() error {
 			problems = append(problems, p.Name+": duplicate name")
 		case (p.Resource == nil) == (p.Stack == nil):
 			problems = append(problems, p.Name+": exactly one of Resource and Stack must be set")
-		case p.Resource != nil && len(p.Types) == 0:
-			problems = append(problems, p.Name+": a resource policy names its types")
+		case len(p.Types) == 0:
+			problems = append(problems, p.Name+": a policy names the types it judges")
 		case p.Description == "" || p.Remediation == "" || len(p.Frameworks) == 0 || p.Control == 0:
 			problems = append(problems, p.Name+": description, remediation, control and frameworks are required")
 		case p.Severity.Rank() == 3 && p.Severity != Low:

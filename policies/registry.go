@@ -83,6 +83,7 @@ func init() {
 			Severity:    Medium, Enforcement: Mandatory, Control: 77,
 			Frameworks:  []string{"FSBP ECR.3"},
 			Remediation: "Add an aws.ecr.LifecyclePolicy for the repository (components/registry expires untagged images and keeps the newest release images), and set lifecyclePolicy on templates.",
+			Types:       []string{tECRRepository},
 			Stack: func(c *Check, s *Stack) {
 				for _, repo := range s.OfType(tECRRepository) {
 					policies := s.Referencing(repo, "repository", tECRLifecyclePolicy)
@@ -113,6 +114,7 @@ func init() {
 			Severity:    High, Enforcement: Mandatory, Control: 77,
 			Frameworks:  []string{"CKV_AWS_163", "FSBP ECR.1"},
 			Remediation: "Set imageScanningConfiguration.scanOnPush true, or add an aws.ecr.RegistryScanningConfiguration with scanType ENHANCED and a SCAN_ON_PUSH rule for \"*\" (components/registry does both).",
+			Types:       []string{tECRRepository},
 			Stack: func(c *Check, s *Stack) {
 				for _, repo := range s.OfType(tECRRepository) {
 					own := repo.Get("imageScanningConfiguration", "scanOnPush")

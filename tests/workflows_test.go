@@ -552,6 +552,12 @@ func TestWorkflowsPreviewAndDeployEveryStack(t *testing.T) {
 		assert.Equal(t, "up", stepInput(pulumi, "command"))
 		assert.Equal(t, stack, stepInput(pulumi, "stack-name"))
 		assert.Equal(t, "policies/pack", stepInput(pulumi, "policyPacks"))
+		assert.Contains(t, jobRuns(job), `check --state "$RUNNER_TEMP/state.json" --format compliance --out "$RUNNER_TEMP/compliance"`,
+			"%s: the compliance report of the deployed state", stack)
+		artifact := jobStep(job, "actions/upload-artifact")
+		require.NotNil(t, artifact, "%s keeps its compliance report", stack)
+		assert.Equal(t, "compliance-"+stack+"-${{ github.sha }}", stepInput(artifact, "name"))
+		assert.Equal(t, "error", stepInput(artifact, "if-no-files-found"), "a run without its report fails")
 		needs := yamlGet(job, "needs")
 		if i == 0 {
 			assert.Nil(t, needs, "%s goes first", stack)

@@ -25,7 +25,9 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	state := fs.String("state", "", "pulumi stack export output to check")
 	dir := fs.String("dir", ".", "project directory")
 	configFile := fs.String("config", "", "pack config file")
-	format := fs.String("format", "text", "text, json, sarif or markdown")
+	format := fs.String("format", "text", "text, json, sarif, markdown, compliance or compliance-md")
+	out := fs.String("out", "", "with --format compliance: write the dated, content-hashed report (JSON and Markdown) into this directory")
+	commit := fs.String("commit", "", "the commit a compliance report names (default: GITHUB_SHA, else git rev-parse HEAD in --dir)")
 	var dirs dirList
 	fs.Var(&dirs, "manifests", "kustomize directory to render and check (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -47,8 +49,15 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if sources != 1 {
 		return fail("give exactly one of --stack, --preview-json, --state and --manifests (which may be repeated)")
 	}
-	if !slices.Contains(policies.Formats, *format) {
-		return fail("--format must be one of %s, got %q", strings.Join(policies.Formats, ", "), *format)
+	compliance := *format == "compliance" || *format == "compliance-md"
+	if !slices.Contains(policies.Formats, *format) && !compliance {
+		return fail("--format must be one of %s, compliance, compliance-md, got %q", strings.Join(policies.Formats, ", "), *format)
+	}
+	if *out != "" && *format != "compliance" {
+		return fail("--out writes a compliance report: use it with --format compliance")
+	}
+	if compliance && len(dirs) > 0 {
+		return fail("a compliance report is of a stack: use --stack, --preview-json or --state")
 	}
 	cfg, err := policies.LoadConfig(*configFile)
 	if err != nil {
@@ -75,6 +84,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		stackURN      string
 		previewErrors []string
 		partial       bool
+		subject       policies.ComplianceSubject
 	)
 	switch {
 	case *stack != "":
@@ -92,6 +102,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		resources, name = policies.FromPlan(p), *stack
 		stackURN = fmt.Sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", p.Stack, p.Project, p.Project, p.Stack)
+		subject = policies.ComplianceSubject{Project: p.Project, Source: "offline plan (platform check --stack " + *stack + ")"}
 	case *preview != "":
 		b, err := os.ReadFile(*preview)
 		if err != nil {
@@ -103,6 +114,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		resources, previewErrors, partial = p.Resources, p.Errors, p.Partial
 		name, stackURN = stackOf(resources)
+		subject = policies.ComplianceSubject{Source: "preview (pulumi preview --json)", Input: filepath.Base(*preview)}
 	default:
 		b, err := os.ReadFile(*state)
 		if err != nil {
@@ -112,10 +124,20 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 			return fail("%v", err)
 		}
 		name, stackURN = stackOf(resources)
+		subject = policies.ComplianceSubject{Source: "state export (pulumi stack export)", Input: filepath.Base(*state)}
 	}
 
 	report := policies.Evaluate(resources, policies.Options{Config: cfg, Stack: name, StackURN: stackURN, PreviewErrors: previewErrors, Partial: partial})
-	if err := report.Write(stdout, *format); err != nil {
+	if compliance {
+		subject.Stack = name
+		if subject.Project == "" {
+			subject.Project = projectOf(stackURN)
+		}
+		subject.Commit = commitOf(*commit, *dir)
+		if err := writeCompliance(stdout, report, subject, *format, *out); err != nil {
+			return fail("%v", err)
+		}
+	} else if err := report.Write(stdout, *format); err != nil {
 		return fail("%v", err)
 	}
 	if report.Blocks() {

@@ -7,6 +7,8 @@
 //
 //	platform plan --stack production [--dir .] [--format text|json]
 //	platform check --stack production | --preview-json FILE | --state FILE | --manifests DIR...
+//	platform check --stack production --format compliance [--out DIR]
+//	platform compliance diff OLD.json NEW.json
 //	platform cost --stack production [--usage FILE] [--format text|json|markdown]
 //	platform cost diff --stack production --base FILE|--base-ref REF [--format text|json|markdown]
 //
@@ -44,7 +46,19 @@ commands:
                                several directories, each judged on its own
          --dir DIR             project directory (default .)
          --config FILE         pack config (default: the embedded policies/pack.yaml)
-         --format FMT          text, json, sarif or markdown
+         --format FMT          text, json, sarif or markdown; compliance
+                               (JSON) or compliance-md (Markdown): the
+                               verdict per framework and control, with the
+                               resources judged and the evidence
+         --out DIR             with --format compliance: write the dated,
+                               content-hashed report (.json and .md) there
+         --commit SHA          the commit the report names (default
+                               GITHUB_SHA, else the checkout's HEAD)
+  compliance diff OLD NEW  what changed between two compliance reports
+         of a stack: controls that started failing, waivers that expired,
+         controls fixed or newly covered
+         --format FMT           text, json or markdown
+         --fail-on-regression   exit 1 when a control got worse
   cost   plan a stack offline and estimate what it costs a month (list
          prices embedded in the binary; every resource priced, free with
          the reason, or listed as unpriced)
@@ -80,6 +94,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return checkCommand(args[1:], stdout, stderr)
 	case "cost":
 		return costCommand(args[1:], stdout, stderr)
+	case "compliance":
+		return complianceCommand(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "platform: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -15,10 +15,10 @@ import (
 )
 
 // PackName is the name the Pulumi CLI shows for the pack.
-const PackName = "platform-security"
+const PackName = policies.PackName
 
 // Version of the pack.
-var Version = semver.MustParse("0.1.0")
+var Version = semver.MustParse(policies.PackVersion)
 
 // Pack builds the CrossGuard pack from the policy registry and a pack
 // config: every enabled policy, at its configured level, with the

@@ -10,9 +10,15 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -73,6 +79,10 @@ func TestRealEngine(t *testing.T) {
 	again := w.preview(prod, optpreview.ExpectNoChanges())
 	again.requireOK(t, "a preview right after up must show no changes (idempotent program)")
 	t.Logf("production: up %s, no-change preview %s", deployed.duration.Round(1e6), again.duration.Round(1e6))
+
+	// The evidence the deploy workflow keeps: the compliance report of the
+	// deployed state (pulumi stack export), with no failing control.
+	w.complianceOfState(prod)
 
 	// The insecure change again, now as an update of the deployed stack:
 	// the engine and the --show-sames JSON still agree finding for finding.
@@ -167,6 +177,35 @@ func (w *world) checkPreviewJSON(r *run, file string) (*policies.Report, int) {
 	require.NoError(w.t, os.WriteFile(path, []byte(r.stdout), 0o644))
 	report, code, _ := w.platformCheck("--preview-json", path)
 	return report, code
+}
+
+// complianceOfState exports the stack as `pulumi stack export` does and
+// runs platform check --state --format compliance over it, as main.yml
+// does after each pulumi up.
+func (w *world) complianceOfState(st auto.Stack) {
+	w.t.Helper()
+	exported, err := st.Export(context.Background())
+	require.NoError(w.t, err, "pulumi stack export")
+	b, err := json.Marshal(exported)
+	require.NoError(w.t, err)
+	path := filepath.Join(w.t.TempDir(), "state.json")
+	require.NoError(w.t, os.WriteFile(path, b, 0o644))
+	cmd := exec.Command(w.tools.checker, "check", "--state", path, "--format", "compliance")
+	cmd.Dir = w.project
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(w.t, cmd.Run(), "platform check --state --format compliance: %s", stderr.String())
+	c, err := policies.ReadCompliance(&stdout, "the deployed state's compliance report")
+	require.NoError(w.t, err)
+	require.Zero(w.t, c.Failing(), "no failing control in the deployed state")
+	require.Contains(w.t, c.Subject.Source, "state export")
+	var parts []string
+	for _, f := range c.Frameworks {
+		if f.HasCatalog {
+			parts = append(parts, fmt.Sprintf("%s %d/%d pass (%d waived, %d n/a, %d not covered)", f.ID, f.Summary.Pass, f.Summary.InScope, f.Summary.Waived, f.Summary.NotApplicable, f.Summary.NotCovered))
+		}
+	}
+	w.t.Logf("compliance of the deployed state (%d resources): %s", c.Subject.Resources, strings.Join(parts, "; "))
 }
 
 // stepOf finds the one step of a resource by type and logical name.
