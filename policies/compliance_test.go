@@ -106,6 +106,18 @@ func TestComplianceStatuses(t *testing.T) {
 		}
 	}
 	assert.Equal(t, fsbp.Summary.NotCovered, len(fsbp.NotCovered))
+	pci := framework(t, c, "pci-dss-4.0")
+	var security *CatalogEntry
+	for i, e := range pci.NotCovered {
+		if e.ID == "12.1.1" {
+			security = &pci.NotCovered[i]
+		}
+	}
+	require.NotNil(t, security, "PCI 12.1.1 (the information security policy) has no policy: listed as not covered")
+	assert.NotEmpty(t, security.Title)
+	for _, e := range pci.NotCovered {
+		assert.NotEqual(t, "8.2", e.ID, "a section is never listed as not covered")
+	}
 	checkov := framework(t, c, "checkov")
 	assert.False(t, checkov.HasCatalog, "a scanner's checks: no catalog, no coverage claimed")
 	assert.Empty(t, checkov.NotCovered)
