@@ -53,7 +53,7 @@ func init() {
 			Name:        "cloudtrail-bucket-private-logged",
 			Description: "The bucket CloudTrail writes to blocks public access and logs its own access.",
 			Severity:    High, Enforcement: Mandatory, Control: 55,
-			Frameworks:  []string{"AVD-AWS-0161", "AVD-AWS-0163", "FSBP CloudTrail.6", "FSBP CloudTrail.7", "CIS 3.4"},
+			Frameworks:  []string{"AVD-AWS-0161", "AVD-AWS-0163", "SecurityHub CloudTrail.6", "SecurityHub CloudTrail.7", "CIS 3.4"},
 			Remediation: "Deliver the trail to the audit bucket of components/storage (public access blocked, access-logged).",
 			Types:       []string{tTrail},
 			Stack: func(c *Check, s *Stack) {

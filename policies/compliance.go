@@ -58,10 +58,14 @@ type Framework struct {
 // Frameworks are the frameworks a compliance report covers, in report
 // order; a reference no prefix matches goes to "other".
 var Frameworks = []Framework{
-	{ID: "pci-dss-4.0", Name: "PCI DSS", Version: "4.0", Prefix: "PCI ", Catalog: "pci-dss-4.0.csv"}, // numbered as in v4.0.1 (SOURCES.md),
+	{ID: "pci-dss-4.0", Name: "PCI DSS", Version: "4.0", Prefix: "PCI ", Catalog: "pci-dss-4.0.csv"}, // the v4.0.1 text, v4.0's numbering (SOURCES.md),
 	{ID: "soc2-2017", Name: "SOC 2 Trust Services Criteria", Version: "2017", Prefix: "SOC2 ", Catalog: "soc2-2017.csv"},
 	{ID: "cis-aws-3.0", Name: "CIS Amazon Web Services Foundations Benchmark", Version: "3.0.0", Prefix: "CIS ", Catalog: "cis-aws-foundations-3.0.csv"},
 	{ID: "aws-fsbp", Name: "AWS Foundational Security Best Practices", Prefix: "FSBP ", Catalog: "aws-fsbp.csv"},
+	// Security Hub controls that are not in the FSBP standard (they belong
+	// to Security Hub's PCI DSS, CIS or NIST standards): references, with
+	// no catalog of their own.
+	{ID: "aws-securityhub", Name: "AWS Security Hub controls outside the FSBP standard", Prefix: "SecurityHub "},
 	{ID: "cis-eks", Name: "CIS Amazon EKS Benchmark", Prefix: "CIS EKS "},
 	{ID: "checkov", Name: "Checkov", Prefix: "CKV"},
 	{ID: "trivy", Name: "Trivy (AVD and KSV checks)", Prefix: "AVD-"},
@@ -80,7 +84,7 @@ func frameworkOf(ref string) (Framework, string) {
 		}
 	}
 	id := ref
-	if best.Catalog != "" || best.ID == "cis-eks" {
+	if best.Catalog != "" || best.ID == "cis-eks" || best.ID == "aws-securityhub" {
 		id = strings.TrimPrefix(ref, best.Prefix)
 		if i := strings.Index(id, " ("); i > 0 {
 			id = id[:i]

@@ -221,7 +221,7 @@ func init() {
 			Name:        "alb-waf-association",
 			Description: "Every internet-facing application load balancer has a WAFv2 web ACL.",
 			Severity:    High, Enforcement: Mandatory, Control: 49,
-			Frameworks:  []string{"CKV2_AWS_28", "FSBP ELB.16", "PCI 6.4.1", "PCI 6.4.2"},
+			Frameworks:  []string{"CKV2_AWS_28", "SecurityHub ELB.16", "PCI 6.4.1", "PCI 6.4.2"},
 			Remediation: "Add an aws.wafv2.WebAclAssociation of the platform web ACL with the load balancer (or the alb.ingress.kubernetes.io/wafv2-acl-arn annotation).",
 			Types:       []string{tLoadBalancer, tALB},
 			Stack: func(c *Check, s *Stack) {
@@ -271,7 +271,7 @@ func init() {
 			Name:        "waf-logging-and-metrics",
 			Description: "Web ACLs log requests and publish CloudWatch metrics for the ACL and every rule.",
 			Severity:    Medium, Enforcement: Mandatory, Control: 51,
-			Frameworks:  []string{"CKV2_AWS_31", "FSBP WAF.11", "FSBP WAF.12"},
+			Frameworks:  []string{"CKV2_AWS_31", "SecurityHub WAF.11", "FSBP WAF.12"},
 			Remediation: "Add an aws.wafv2.WebAclLoggingConfiguration and set visibilityConfig.cloudwatchMetricsEnabled on the ACL and each rule.",
 			Types:       []string{tWebACL},
 			Stack: func(c *Check, s *Stack) {

@@ -128,7 +128,7 @@ func init() {
 			Name:        "rds-force-ssl",
 			Description: "RDS PostgreSQL uses a parameter group with rds.force_ssl=1.",
 			Severity:    High, Enforcement: Mandatory, Control: 29,
-			Frameworks:  []string{"CKV2_AWS_69", "FSBP RDS.38"},
+			Frameworks:  []string{"CKV2_AWS_69", "SecurityHub RDS.38"},
 			Remediation: "Attach an aws.rds.ParameterGroup with parameter rds.force_ssl = 1.",
 			Types:       []string{tRDSInstance},
 			Stack: func(c *Check, s *Stack) {
@@ -201,7 +201,7 @@ func init() {
 			Name:        "rds-in-backup-plan",
 			Description: "Every RDS primary is selected by an AWS Backup plan (by ARN or by its backup tag).",
 			Severity:    High, Enforcement: Mandatory, Control: 32,
-			Frameworks:  []string{"CKV2_AWS_8", "FSBP RDS.26"},
+			Frameworks:  []string{"CKV2_AWS_8", "SecurityHub RDS.26"},
 			Remediation: "Tag the instance backup=true and keep an aws.backup.Selection on that tag (components/backup).",
 			Types:       []string{tRDSInstance, tRDSCluster},
 			Stack: func(c *Check, s *Stack) {

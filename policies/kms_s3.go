@@ -36,7 +36,7 @@ func init() {
 			Name:        "kms-key-rotation",
 			Description: "Symmetric customer-managed KMS keys rotate automatically.",
 			Severity:    High, Enforcement: Mandatory, Control: 10,
-			Frameworks:  []string{"CKV_AWS_7", "AVD-AWS-0065", "FSBP KMS.4", "CIS 3.6", "PCI 3.7.4"},
+			Frameworks:  []string{"CKV_AWS_7", "AVD-AWS-0065", "SecurityHub KMS.4", "CIS 3.6", "PCI 3.7.4"},
 			Remediation: "Set enableKeyRotation to true (components/kms does).",
 			Types:       []string{tKMSKey},
 			Resource: func(c *Check, r *Resource) {
@@ -112,7 +112,7 @@ func init() {
 			Name:        "s3-kms-encryption",
 			Description: "Every bucket's default encryption uses a customer-managed KMS key.",
 			Severity:    High, Enforcement: Mandatory, Control: 14,
-			Frameworks:  []string{"CKV_AWS_145", "CKV_AWS_19", "AVD-AWS-0132", "FSBP S3.17", "PCI 3.5.1"},
+			Frameworks:  []string{"CKV_AWS_145", "CKV_AWS_19", "AVD-AWS-0132", "SecurityHub S3.17", "PCI 3.5.1"},
 			Remediation: "Add an aws.s3.BucketServerSideEncryptionConfigurationV2 with sseAlgorithm aws:kms and kmsMasterKeyId set to a customer-managed key.",
 			Types:       bucketTypes,
 			Stack: withOrphans(tBucketSSE, func(c *Check, cfg *Resource) { checkEncryptionRules(c, cfg, cfg.Get("rules").List()) }, forEachBucket(func(c *Check, s *Stack, b *Resource) {
@@ -163,7 +163,7 @@ func init() {
 			Name:        "s3-versioning",
 			Description: "Every bucket has versioning enabled.",
 			Severity:    Medium, Enforcement: Mandatory, Control: 16,
-			Frameworks:  []string{"CKV_AWS_21", "AVD-AWS-0090", "FSBP S3.14"},
+			Frameworks:  []string{"CKV_AWS_21", "AVD-AWS-0090", "SecurityHub S3.14"},
 			Remediation: "Add an aws.s3.BucketVersioningV2 with status Enabled.",
 			Types:       bucketTypes,
 			Stack: withOrphans(tBucketVersion, func(c *Check, v *Resource) {
@@ -187,7 +187,7 @@ func init() {
 			Name:        "s3-lifecycle",
 			Description: "Every bucket has an enabled lifecycle rule that aborts incomplete multipart uploads.",
 			Severity:    Low, Enforcement: Advisory, Control: 17,
-			Frameworks:  []string{"CKV2_AWS_61", "CKV_AWS_300", "FSBP S3.13", "FSBP S3.10"},
+			Frameworks:  []string{"CKV2_AWS_61", "CKV_AWS_300", "FSBP S3.13", "SecurityHub S3.10"},
 			Remediation: "Add an aws.s3.BucketLifecycleConfigurationV2 rule with abortIncompleteMultipartUpload (components/storage uses 7 days) and storage-class transitions.",
 			Types:       bucketTypes,
 			Stack: withOrphans(tBucketLifecycle, func(c *Check, l *Resource) {
@@ -213,7 +213,7 @@ func init() {
 			Name:        "s3-cross-region-replication",
 			Description: "Critical buckets (tagged backup=true, or with Object Lock) replicate to another region.",
 			Severity:    High, Enforcement: Mandatory, Control: 18,
-			Frameworks:  []string{"CKV_AWS_144", "FSBP S3.7"},
+			Frameworks:  []string{"CKV_AWS_144", "SecurityHub S3.7"},
 			Remediation: "Add an aws.s3.BucketReplicationConfig to a bucket in the DR region (components/storage Replication).",
 			Types:       bucketTypes,
 			Stack: withOrphans(tBucketReplic, func(c *Check, rc *Resource) {
@@ -274,7 +274,7 @@ func init() {
 			Name:        "s3-object-lock-audit",
 			Description: "Audit and log buckets have Object Lock with a default retention.",
 			Severity:    High, Enforcement: Mandatory, Control: 21,
-			Frameworks:  []string{"CKV_AWS_143", "FSBP S3.15"},
+			Frameworks:  []string{"CKV_AWS_143", "SecurityHub S3.15"},
 			Remediation: "Create the bucket with objectLockEnabled and add an aws.s3.BucketObjectLockConfigurationV2 with a default retention.",
 			Types:       bucketTypes,
 			Stack: forEachBucket(func(c *Check, s *Stack, b *Resource) {

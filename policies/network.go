@@ -121,7 +121,7 @@ func init() {
 			Name:        "no-public-admin-ports",
 			Description: "No security group admits SSH (22) or RDP (3389) from 0.0.0.0/0 or ::/0.",
 			Severity:    Critical, Enforcement: Mandatory, Control: 3,
-			Frameworks:  []string{"CKV_AWS_24", "CKV_AWS_25", "AVD-AWS-0107", "FSBP EC2.13", "FSBP EC2.14", "CIS 5.2", "CIS 5.3", "PCI 1.3.1", "SOC2 CC6.6"},
+			Frameworks:  []string{"CKV_AWS_24", "CKV_AWS_25", "AVD-AWS-0107", "SecurityHub EC2.13", "SecurityHub EC2.14", "CIS 5.2", "CIS 5.3", "PCI 1.3.1", "SOC2 CC6.6"},
 			Remediation: "Remove the rule; reach instances through SSM Session Manager, or admit only named CIDRs or security groups.",
 			Types:       sgRuleTypes,
 			Resource: func(c *Check, r *Resource) {
