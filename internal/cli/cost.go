@@ -21,23 +21,15 @@ func costCommand(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "diff" {
 		return costDiffCommand(args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("cost", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stack := fs.String("stack", "", "stack to price")
-	dir := fs.String("dir", ".", "project directory")
-	format := fs.String("format", "text", "text, json or markdown")
-	usageFile := fs.String("usage", "", "usage file (YAML)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if code := costArgs("cost", fs, *stack, *format, stderr); code != 0 {
+	fs, f := newCostFlags("cost", stderr)
+	if code := f.parse(fs, args, stderr); code != 0 {
 		return code
 	}
-	e, code := estimateStack("cost", *dir, *stack, *usageFile, stderr)
+	e, code := estimateStack("cost", f.dir, f.stack, f.usage, stderr)
 	if e == nil {
 		return code
 	}
-	switch *format {
+	switch f.format {
 	case "json":
 		return writeJSON("cost", e, stdout, stderr)
 	case "markdown":
@@ -51,18 +43,10 @@ func costCommand(args []string, stdout, stderr io.Writer) int {
 // costDiffCommand prices the stack as it is in --dir (the head) and
 // compares it with a base: a report file, or the same stack at a Git ref.
 func costDiffCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("cost diff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stack := fs.String("stack", "", "stack to compare")
-	dir := fs.String("dir", ".", "project directory (the head)")
-	format := fs.String("format", "text", "text, json or markdown")
-	usageFile := fs.String("usage", "", "usage file (YAML), for both sides")
+	fs, f := newCostFlags("cost diff", stderr)
 	baseFile := fs.String("base", "", "the base: a report of platform cost --format json")
 	baseRef := fs.String("base-ref", "", "the base: a Git ref of the project in --dir, priced by its own platform cost")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if code := costArgs("cost diff", fs, *stack, *format, stderr); code != 0 {
+	if code := f.parse(fs, args, stderr); code != 0 {
 		return code
 	}
 	if (*baseFile == "") == (*baseRef == "") {
@@ -74,22 +58,22 @@ func costDiffCommand(args []string, stdout, stderr io.Writer) int {
 	if *baseFile != "" {
 		base, err = readEstimateFile(*baseFile)
 	} else {
-		base, err = estimateAtRef(*dir, *baseRef, *stack, *usageFile, stderr)
+		base, err = estimateAtRef(f.dir, *baseRef, f.stack, f.usage, stderr)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "platform cost diff: %v\n", err)
 		return 2
 	}
-	if base.Stack != *stack {
-		fmt.Fprintf(stderr, "platform cost diff: the base prices stack %q, not %q\n", base.Stack, *stack)
+	if base.Stack != f.stack {
+		fmt.Fprintf(stderr, "platform cost diff: the base prices stack %q, not %q\n", base.Stack, f.stack)
 		return 2
 	}
-	head, code := estimateStack("cost diff", *dir, *stack, *usageFile, stderr)
+	head, code := estimateStack("cost diff", f.dir, f.stack, f.usage, stderr)
 	if head == nil {
 		return code
 	}
 	d := cost.DiffEstimates(base, head)
-	switch *format {
+	switch f.format {
 	case "json":
 		return writeJSON("cost diff", d, stdout, stderr)
 	case "markdown":
@@ -100,21 +84,39 @@ func costDiffCommand(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// costArgs checks what both cost commands share.
-func costArgs(command string, fs *flag.FlagSet, stack, format string, stderr io.Writer) int {
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "platform %s: unexpected argument %q\n", command, fs.Arg(0))
+// costFlags are the flags both cost commands take.
+type costFlags struct {
+	command                   string
+	stack, dir, format, usage string
+}
+
+func newCostFlags(command string, stderr io.Writer) (*flag.FlagSet, *costFlags) {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &costFlags{command: command}
+	fs.StringVar(&f.stack, "stack", "", "stack to price")
+	fs.StringVar(&f.dir, "dir", ".", "project directory")
+	fs.StringVar(&f.format, "format", "text", "text, json or markdown")
+	fs.StringVar(&f.usage, "usage", "", "usage file (YAML)")
+	return fs, f
+}
+
+// parse parses the arguments and checks what both commands share.
+func (f *costFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer) int {
+	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if stack == "" {
-		fmt.Fprintf(stderr, "platform %s: --stack is required\n", command)
-		return 2
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "platform %s: unexpected argument %q\n", f.command, fs.Arg(0))
+	case f.stack == "":
+		fmt.Fprintf(stderr, "platform %s: --stack is required\n", f.command)
+	case f.format != "text" && f.format != "json" && f.format != "markdown":
+		fmt.Fprintf(stderr, "platform %s: --format must be text, json or markdown, got %q\n", f.command, f.format)
+	default:
+		return 0
 	}
-	if format != "text" && format != "json" && format != "markdown" {
-		fmt.Fprintf(stderr, "platform %s: --format must be text, json or markdown, got %q\n", command, format)
-		return 2
-	}
-	return 0
+	return 2
 }
 
 // estimateStack plans and prices a stack with the embedded prices and the
